@@ -1,0 +1,1 @@
+import { x } from "./y.ts"; console.log(x);

@@ -1,0 +1,104 @@
+// The state of one call as it moves through the pipeline, and the services the
+// steps share. Every step has the same shape (linkerd-style layers):
+//   (ctx, services) => Refusal | undefined
+// A step either enriches ctx and returns undefined, or returns the refusal
+// that ends the call before anything is forwarded.
+import type { Logger } from 'pino';
+import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
+import type { SecretRef } from '../policy/schema.ts';
+import type { CapCharge, Ledger } from '../ledger/ledger.ts';
+import type { Decision } from '../audit/record.ts';
+import type { CostEstimate, Operation, ParsedBody, PresentedKey, Refusal, VendorRequest } from '../vendors/pack.ts';
+
+export interface Clock {
+  /** Epoch milliseconds. Injectable so window tests can move time. */
+  now(): number;
+}
+
+export interface SecretStore {
+  /** The Secret's value for a secretRef; throws when it is missing. Never logged. */
+  read(ref: SecretRef): string;
+}
+
+export interface UpstreamLookup {
+  /** GET `path` on `host` with the given headers (real credential), bounded timeout; JSON body. */
+  get(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }>;
+}
+
+export interface Services {
+  clock: Clock;
+  ledger: Ledger;
+  secrets: SecretStore;
+  upstream: UpstreamLookup;
+  log: Logger;
+  /** Current kill state; checked per request. */
+  killState(): { killed: boolean; reason?: string; since?: string };
+  /** How long an unsettled hold stays a hold before it counts as committed. */
+  holdMs: number;
+}
+
+/** A cap charge together with the cap it belongs to (for messages and /status). */
+export interface PlannedCharge {
+  cap: CompiledCap;
+  charge: CapCharge;
+}
+
+export interface UpstreamResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON of a 2xx response, when it was JSON and within the settle buffer. */
+  json?: unknown;
+  requestId?: string;
+  /** Set when the outcome is unknown: timeout, reset, aborted by kill. */
+  error?: string;
+}
+
+export interface CallContext {
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly startNs: bigint;
+  readonly mode: 'transparent' | 'connect';
+  /** From SNI or CONNECT, never from the Host header. */
+  readonly host: string;
+  readonly request: VendorRequest;
+  readonly bodySha256: string;
+  /** The policy snapshot this call is judged by, taken once at arrival. */
+  readonly policy: CompiledPolicy;
+  readonly vendor: CompiledVendor;
+
+  operation?: Operation;
+  body?: ParsedBody;
+  presented?: PresentedKey;
+  agentKeyId?: string;
+  runId?: string;
+  idempotencyKey?: string;
+  /** Ledger scope for `per: key` caps: identifies the real credential, not its value. */
+  credentialScope?: string;
+  rule?: string;
+  cost?: CostEstimate;
+  /** The resolved amount (after lookup), in the request's currency. */
+  amount?: { amount: number; currency: string };
+  charges?: PlannedCharge[];
+  /** True once the ledger holds a reservation for this call (settle must run). */
+  reserved?: boolean;
+  /** Refusals that enforcement: dryrun recorded instead of returning. */
+  dryrunDenials: Refusal[];
+  upstream?: UpstreamResult;
+  decision?: Decision;
+  refusal?: Refusal;
+}
+
+export type Step = (ctx: CallContext, services: Services) => Promise<Refusal | undefined> | Refusal | undefined;
+
+/**
+ * For refusals a policy may waive in dry-run (rules, loop brake, caps): in
+ * enforce mode return it; in dryrun record it and let the call go on.
+ * Kill, key and parse refusals are never waived and do not use this.
+ */
+export function policyRefusal(ctx: CallContext, refusal: Refusal): Refusal | undefined {
+  if (ctx.vendor.enforcement === 'dryrun') {
+    ctx.dryrunDenials.push(refusal);
+    return undefined;
+  }
+  return refusal;
+}

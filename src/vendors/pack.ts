@@ -1,0 +1,115 @@
+// The vendor-pack interface: everything keybrake knows about one vendor's wire
+// format lives behind it. Adding a vendor = a folder in src/vendors/ + one line
+// in src/vendors/registry.ts.
+import type { UnitPrices, VendorEntry } from '../policy/schema.ts';
+
+export interface OperationDef {
+  /** Short id used in policies: `refunds.create`. The qualified id is `<vendor>:<id>`. */
+  id: string;
+  method: string;
+  /** Path template with `{name}` segments: `/v1/refunds/{id}`. */
+  path: string;
+  /** Moves money or sends something billable: needs a cost model or is refused. */
+  billable: boolean;
+}
+
+export interface Operation {
+  /** Operation id, or '' when the path is not in the catalog. */
+  id: string;
+  billable: boolean;
+  /** Values of the `{name}` segments of the path template. */
+  params: Record<string, string>;
+}
+
+/** A parsed request body: nested objects, arrays and string leaves (JSON keeps its own types). */
+export type ParsedBody = Record<string, unknown>;
+
+/** A refusal before anything is forwarded; packs render it in the vendor's error shape. */
+export interface Refusal {
+  /** HTTP status chosen so the vendor SDK does not retry (Stripe: 402/403, never 409/5xx). */
+  status: number;
+  /** `keybrake_*` code. */
+  code: string;
+  /** Says which rule or cap and the numbers, and what to do: the agent is often an LLM. */
+  message: string;
+  /** Offending parameter, when there is one. */
+  param?: string;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What a call costs, known before forwarding. Amounts are integer minor units. */
+export type CostEstimate =
+  /** Not billable (reads, creates of pages/links): counts only against request caps. */
+  | { kind: 'free'; units?: Record<string, number> }
+  | { kind: 'amount'; amount: number; currency: string; units?: Record<string, number> }
+  /** The amount lives on an existing object: GET `path` upstream with the real key, then `read` it. */
+  | { kind: 'lookup'; path: string; read(object: unknown): { amount: number; currency: string } | undefined; units?: Record<string, number> }
+  /** Cannot be known: refuse rather than guess. */
+  | { kind: 'unknown'; reason: string };
+
+export interface PriceContext {
+  unitPrices?: UnitPrices;
+  maxCallMinutes?: number;
+}
+
+/** The request as the pack sees it. Header names are lowercase. */
+export interface VendorRequest {
+  method: string;
+  path: string; // without query
+  query: string; // raw query string without '?', possibly ''
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface PresentedKey {
+  /** The key the agent sent (`kb_…` expected). Never logged. */
+  key: string;
+  /** Vendor-specific companion (Twilio Account SID / API key SID from the Basic username). */
+  principal?: string;
+}
+
+export interface VendorPack {
+  /** `stripe`, `twilio`, … — the `vendor:` value in policies. */
+  id: string;
+  /** Default hosts governed for this vendor. */
+  hosts: readonly string[];
+  operations: readonly OperationDef[];
+  /** Map method + path (no query) to an operation; unknown paths give id ''. */
+  identify(method: string, path: string): Operation;
+  /** Parse the body (and for GET/DELETE the query) in the vendor's encoding; refuse ambiguity. */
+  parse(req: VendorRequest, op: Operation): { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal };
+  /** Extract the agent's key from the request headers. */
+  presentedKey(headers: Record<string, string>): PresentedKey | undefined;
+  /**
+   * Return outbound headers with the agent's credential replaced by the real
+   * secret (the Secret's content). May refuse (Twilio: account SID in the path
+   * must belong to the credential).
+   */
+  applyCredential(
+    headers: Record<string, string>,
+    secret: string,
+    req: { path: string; op: Operation; presented: PresentedKey },
+  ): { ok: true; headers: Record<string, string> } | { ok: false; refusal: Refusal };
+  /** Cost before forwarding. */
+  estimateCost(op: Operation, body: ParsedBody, prices: PriceContext, req: VendorRequest): CostEstimate;
+  /**
+   * Actual amount after a 2xx, from the response object; undefined keeps the
+   * estimate (e.g. Twilio's price is null at create time).
+   */
+  settledAmount?(op: Operation, response: unknown, estimate: CostEstimate): { amount: number; currency: string } | undefined;
+  /** Fields that make two calls "the same" for the loop brake (idempotency keys excluded). */
+  loopFingerprint(op: Operation, body: ParsedBody): unknown[];
+  /** Agent run id carried in the body (Stripe `metadata[agent_run_id]`), when the header is absent. */
+  runIdFromBody?(body: ParsedBody): string | undefined;
+  /** Vendor's request id from response headers. */
+  responseRequestId(headers: Record<string, string>): string | undefined;
+  /** Render a refusal in the vendor's error shape, with headers that stop SDK retries. */
+  errorResponse(refusal: Refusal): VendorResponse;
+  /** Validate vendor-specific policy fields (unitPrices names, maxCallMinutes…); messages name the field. */
+  validateEntry?(entry: VendorEntry): string[];
+}
