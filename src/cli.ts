@@ -1,1 +1,64 @@
-import { x } from "./y.ts"; console.log(x);
+#!/usr/bin/env node
+// keybrake: one binary, one subcommand per job.
+import { runProxyCommand } from './commands/proxy.ts';
+import { runKeysCommand } from './commands/keys.ts';
+import { runAdminCommand } from './commands/admin-client.ts';
+import { runCaCommand } from './commands/ca.ts';
+
+const HELP = `keybrake — egress enforcer for AI agents that can spend money
+
+usage: keybrake <command> [options]     (keybrake <command> --help for its options)
+
+commands:
+  proxy     run the proxy: TLS termination, policy, caps, credential swap, audit, kill switch
+  keys      keys new --id NAME: create an agent key (printed once) and its policy snippet
+  kill      turn a running proxy's kill switch on (--reason "…")
+  revive    turn it off again (needs the admin token)
+  status    show a running proxy's state, policy and cap usage
+  audit     query the audit: audit spend --since 24h --by use-case | audit calls …
+  ca        ca new --out-dir DIR: create a CA for TLS termination
+  demo      run the end-to-end demo with a fake Stripe on loopback
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'proxy':
+      return runProxyCommand(rest);
+    case 'keys':
+      return runKeysCommand(rest);
+    case 'kill':
+    case 'revive':
+    case 'status':
+      return runAdminCommand(command, rest);
+    case 'audit': {
+      const { runAudit } = await import('./audit/cli.ts');
+      return runAudit(rest, process.stdout);
+    }
+    case 'ca':
+      return runCaCommand(rest);
+    case 'demo': {
+      const { runDemo } = await import('./demo/demo.ts');
+      return runDemo(rest);
+    }
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`keybrake: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`keybrake: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -49,6 +49,8 @@ export interface UpstreamResult {
   /** Parsed JSON of a 2xx response, when it was JSON and within the settle buffer. */
   json?: unknown;
   requestId?: string;
+  /** Time from sending upstream to the end of the response. */
+  seconds?: number;
   /** Set when the outcome is unknown: timeout, reset, aborted by kill. */
   error?: string;
 }
@@ -74,6 +76,8 @@ export interface CallContext {
   idempotencyKey?: string;
   /** Ledger scope for `per: key` caps: identifies the real credential, not its value. */
   credentialScope?: string;
+  /** Headers to send upstream: hop-by-hop dropped, the real credential in place of the agent key. */
+  outboundHeaders?: Record<string, string>;
   rule?: string;
   cost?: CostEstimate;
   /** The resolved amount (after lookup), in the request's currency. */

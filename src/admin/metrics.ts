@@ -1,0 +1,289 @@
+// Prometheus metrics for one proxy process, served by the admin listener at
+// /metrics. A private Registry (not prom-client's global one) so several
+// proxies in one test process never share series.
+//
+// Label values are bounded by construction: vendors and policies come from
+// the loaded policy, operations only from the catalogs of the vendor packs
+// that policy uses (learned in policyLoaded), kill reasons from a fixed set. A path, a request id or a free-text reason never
+// becomes a label value (each distinct value is a new series, kept forever).
+//
+// Money is exported in the currency's MAJOR units as a float (dollars, not
+// cents): Prometheus' base-unit convention, and what a dashboard shows. The
+// ledger keeps integer minor units; only this export divides.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Decision } from '../audit/record.ts';
+import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
+import type { KillSource } from '../proxy/kill-switch.ts';
+import { currencyDecimals } from '../vendors/money.ts';
+
+/** Every kill source, so a kill sets its own series to 1 and the others to 0. Typed so a new source cannot be forgotten. */
+const KILL_SOURCES: Record<KillSource, true> = { api: true, alertmanager: true, policy: true, restart: true };
+
+/** Label value for traffic that matched no vendor entry (refused or passthrough hosts). */
+export const NO_VENDOR = 'none';
+/** Label value for an operation outside the pack's catalog. */
+export const UNKNOWN_OPERATION = 'unknown';
+
+export interface RequestSample {
+  /** Vendor pack id (`stripe`); '' for hosts no policy governs. */
+  vendor: string;
+  /** `Operation.id` from the pack; '' (not in the catalog) and anything outside the catalog count as `unknown`. */
+  operation: string;
+  decision: Decision;
+  /** Policy name of the governing vendor entry. */
+  policy?: string;
+  /** Request body size as received from the agent. */
+  bodyBytes: number;
+  /** Time the upstream took to answer, when the call was forwarded. */
+  upstreamSeconds?: number;
+}
+
+/** What an audit sink reports about its queue; read on every scrape. Counts since process start. */
+export interface AuditSinkStats {
+  queued: number;
+  dropped: number;
+  spooled: number;
+  errors: number;
+}
+
+/** The shape an audit sink exposes so its stats can be watched. */
+export interface WatchedAuditSink {
+  readonly name: string;
+  stats(): AuditSinkStats;
+}
+
+/** Certificates to report: the CA, and the leaves minted (governed vendor hosts only, so bounded). */
+export interface CertificateExpiry {
+  caNotAfter: Date;
+  leaves: ReadonlyArray<{ host: string; notAfter: Date }>;
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// 64 B … 1 MiB (the default body limit) in ×4 steps.
+const BYTES_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+
+  readonly #requests = new Counter({
+    name: 'keybrake_requests_total',
+    help: 'Requests seen by the proxy, by vendor, policy, operation (catalog id or "unknown") and decision.',
+    labelNames: ['vendor', 'policy', 'operation', 'decision'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #spend = new Counter({
+    name: 'keybrake_spend_committed_total',
+    help: 'Spend committed after a 2xx from the vendor, in MAJOR units of the currency (dollars, not cents).',
+    labelNames: ['vendor', 'policy', 'currency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #capUsage = new Gauge({
+    name: 'keybrake_cap_usage_ratio',
+    help: 'Used / limit for each cap (1 = exhausted), as of the last call charged to it.',
+    labelNames: ['policy', 'vendor', 'cap'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #upstreamSeconds = new Histogram({
+    name: 'keybrake_upstream_duration_seconds',
+    help: 'Time from forwarding a request upstream to its response headers.',
+    labelNames: ['vendor'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #bodyBytes = new Histogram({
+    name: 'keybrake_request_body_bytes',
+    help: 'Size of request bodies received from the agent.',
+    labelNames: ['vendor'] as const,
+    buckets: BYTES_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #killed = new Gauge({
+    name: 'keybrake_killed',
+    help: '1 while the proxy is killed, on the series of what killed it (api, alertmanager, policy, restart); 0 otherwise.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #policyGeneration = new Gauge({
+    name: 'keybrake_policy_generation',
+    help: 'Generation of the policy in force; increments on every successful load.',
+    registers: [this.registry],
+  });
+
+  readonly #policyReloadErrors = new Counter({
+    name: 'keybrake_policy_reload_errors_total',
+    help: 'Policy loads refused (the last good policy stays in force).',
+    registers: [this.registry],
+  });
+
+  readonly #ledgerErrors = new Counter({
+    name: 'keybrake_ledger_errors_total',
+    help: 'Ledger operations that failed (money-moving calls are refused while the ledger is unavailable).',
+    registers: [this.registry],
+  });
+
+  #auditStats: () => Readonly<Record<string, AuditSinkStats>> = () => ({});
+  #certificates: (() => CertificateExpiry) | undefined;
+  /** Cap-usage series set so far, so a reload can drop caps that no longer exist. */
+  readonly #capSeries = new Map<string, { policy: string; vendor: string; cap: string }>();
+  /** Operation ids per vendor id, from the packs of every policy loaded (packs are code: they never shrink). */
+  readonly #catalogs = new Map<string, ReadonlySet<string>>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.#registerAuditGauges();
+    this.#registerCertificateGauge();
+    this.setKilled(undefined);
+    this.#policyGeneration.set(0);
+    // Zero-valued counters from the start, so rate()/increase() see the first error.
+    this.#policyReloadErrors.inc(0);
+    this.#ledgerErrors.inc(0);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  metricsText(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  recordRequest(sample: RequestSample): void {
+    const vendor = sample.vendor || NO_VENDOR;
+    const catalog = this.#catalogs.get(sample.vendor);
+    this.#requests.inc({
+      vendor,
+      policy: sample.policy ?? '',
+      operation: catalog?.has(sample.operation) ? sample.operation : UNKNOWN_OPERATION,
+      decision: sample.decision,
+    });
+    this.#bodyBytes.observe({ vendor }, sample.bodyBytes);
+    if (sample.upstreamSeconds !== undefined) this.#upstreamSeconds.observe({ vendor }, sample.upstreamSeconds);
+  }
+
+  /** A committed charge of `minor` integer minor units of `currency`, exported in major units. */
+  recordSpend(vendor: string, policy: string, currency: string, minor: number): void {
+    if (!Number.isSafeInteger(minor) || minor <= 0) return;
+    // The vendor accepted the charge, so the code is real; the check only keeps the label bounded.
+    const iso = /^[a-z]{3}$/i.test(currency);
+    const label = iso ? currency.toLowerCase() : 'unknown';
+    this.#spend.inc({ vendor, policy, currency: label }, minor / 10 ** (iso ? currencyDecimals(label) : 2));
+  }
+
+  /** `used` is in the cap's own unit: minor units of its currency, or a count. */
+  setCapUsage(vendor: CompiledVendor, cap: CompiledCap, used: number): void {
+    const limit = cap.limit.kind === 'spend' ? cap.limit.amount : cap.limit.count;
+    const labels = { policy: vendor.policyName, vendor: vendor.pack.id, cap: cap.name };
+    this.#capSeries.set(seriesKey(labels), labels);
+    // A zero limit is exhausted from the start.
+    this.#capUsage.set(labels, limit > 0 ? used / limit : 1);
+  }
+
+  /** `source` undefined = alive. The free-text reason stays in /status and the audit, never in a label. */
+  setKilled(source: KillSource | undefined): void {
+    for (const s of Object.keys(KILL_SOURCES) as KillSource[]) this.#killed.set({ reason: s }, s === source ? 1 : 0);
+  }
+
+  /**
+   * A policy came into force: its generation; spend series at 0 for every
+   * spend cap's currency (rate() cannot count the first charge of a series
+   * that appears already non-zero); cap series of removed caps dropped.
+   */
+  policyLoaded(policy: CompiledPolicy): void {
+    this.#policyGeneration.set(policy.generation);
+    const live = new Set<string>();
+    for (const v of new Set(policy.byHost.values())) {
+      if (!this.#catalogs.has(v.pack.id)) this.#catalogs.set(v.pack.id, new Set(v.pack.operations.map((o) => o.id)));
+      for (const cap of v.caps) {
+        live.add(seriesKey({ policy: v.policyName, vendor: v.pack.id, cap: cap.name }));
+        if (cap.limit.kind === 'spend') this.#spend.inc({ vendor: v.pack.id, policy: v.policyName, currency: cap.limit.currency }, 0);
+      }
+    }
+    for (const [key, labels] of this.#capSeries) {
+      if (live.has(key)) continue;
+      this.#capUsage.remove(labels);
+      this.#capSeries.delete(key);
+    }
+  }
+
+  policyReloadFailed(): void {
+    this.#policyReloadErrors.inc();
+  }
+
+  ledgerError(): void {
+    this.#ledgerErrors.inc();
+  }
+
+  /** Audit stats by sink name, read on every scrape: nothing is pushed from the request path. */
+  watchAudit(stats: () => Readonly<Record<string, AuditSinkStats>>): void {
+    this.#auditStats = stats;
+  }
+
+  /** Certificates to report, read on every scrape. */
+  watchCertificates(expiry: () => CertificateExpiry): void {
+    this.#certificates = expiry;
+  }
+
+  #registerAuditGauges(): void {
+    const sinks = (): Array<[string, AuditSinkStats]> => Object.entries(this.#auditStats());
+    const registers = [this.registry];
+    new Gauge({
+      name: 'keybrake_audit_queue_depth',
+      help: 'Audit records waiting in the in-memory queue of each sink.',
+      labelNames: ['sink'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [sink, stats] of sinks()) this.set({ sink }, stats.queued);
+      },
+    });
+    // Counters owned by the sinks: each scrape copies their running totals.
+    const counters: Array<[name: string, help: string, read: (s: AuditSinkStats) => number]> = [
+      ['keybrake_audit_dropped_total', 'Audit records dropped because the queue was full.', (s) => s.dropped],
+      ['keybrake_audit_spooled_total', 'Audit records written to the durable spool while the store was unreachable.', (s) => s.spooled],
+      ['keybrake_audit_errors_total', 'Audit write errors.', (s) => s.errors],
+    ];
+    for (const [name, help, read] of counters) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['sink'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const [sink, stats] of sinks()) this.inc({ sink }, read(stats));
+        },
+      });
+    }
+  }
+
+  #registerCertificateGauge(): void {
+    const expiry = (): CertificateExpiry | undefined => this.#certificates?.();
+    new Gauge({
+      name: 'keybrake_certificate_expiry_timestamp_seconds',
+      help: 'notAfter of the CA (kind="ca") and of each minted leaf (kind="leaf", host) as a Unix time.',
+      labelNames: ['kind', 'host'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const certs = expiry();
+        if (!certs) return;
+        this.set({ kind: 'ca', host: '' }, unixSeconds(certs.caNotAfter));
+        for (const leaf of certs.leaves) this.set({ kind: 'leaf', host: leaf.host }, unixSeconds(leaf.notAfter));
+      },
+    });
+  }
+}
+
+function unixSeconds(d: Date): number {
+  return Math.floor(d.getTime() / 1000);
+}
+
+function seriesKey(labels: { policy: string; vendor: string; cap: string }): string {
+  return JSON.stringify([labels.policy, labels.vendor, labels.cap]);
+}

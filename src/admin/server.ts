@@ -1,0 +1,102 @@
+// The admin listener (:15020): health, readiness, status, the kill switch,
+// metrics and the Alertmanager receiver. Killing is cheap (any loopback caller);
+// reviving is deliberate (admin token).
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type net from 'node:net';
+
+export interface AdminHandlers {
+  ready(): boolean;
+  status(): Promise<unknown>;
+  kill(reason: string, source: 'api' | 'alertmanager'): unknown;
+  revive(): { ok: boolean; message: string };
+  adminToken(): string | undefined;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  alertmanager(authorization: string | undefined, body: Buffer): Promise<{ status: number; body: string }>;
+}
+
+const MAX_ADMIN_BODY = 256 * 1024;
+
+export function tokenMatches(authorization: string | undefined, expected: string | undefined): boolean {
+  if (!expected || !authorization?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(authorization.slice(7).trim());
+  const want = Buffer.from(expected);
+  return given.length === want.length && crypto.timingSafeEqual(given, want);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return !!address && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+export function createAdminServer(h: AdminHandlers): http.Server {
+  return http.createServer(async (req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${url}`;
+    try {
+      switch (route) {
+        case 'GET /healthz':
+          return json(res, 200, { ok: true });
+        case 'GET /readyz':
+          return json(res, h.ready() ? 200 : 503, { ready: h.ready() });
+        case 'GET /status':
+          return json(res, 200, await h.status());
+        case 'GET /metrics': {
+          const m = await h.metrics();
+          return void res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
+        }
+        case 'POST /kill': {
+          if (!isLoopback(req.socket.remoteAddress) && !tokenMatches(req.headers.authorization, h.adminToken())) {
+            return json(res, 401, { error: 'kill from outside the pod needs the admin token' });
+          }
+          const body = await readBody(req);
+          let reason = 'killed via admin API';
+          try {
+            const parsed = body && body.length ? JSON.parse(body.toString('utf8')) : {};
+            if (typeof parsed?.reason === 'string' && parsed.reason.trim()) reason = parsed.reason.trim().slice(0, 500);
+          } catch {
+            // A kill must never fail on a bad body: kill with the default reason.
+          }
+          return json(res, 200, h.kill(reason, 'api'));
+        }
+        case 'POST /revive': {
+          if (!tokenMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });
+          const r = h.revive();
+          return json(res, r.ok ? 200 : 409, r);
+        }
+        case 'POST /alertmanager': {
+          const body = await readBody(req);
+          if (!body) return json(res, 413, { error: 'payload too large' });
+          const r = await h.alertmanager(req.headers.authorization, body);
+          return void res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
+        }
+        default:
+          return json(res, 404, { error: `no route ${route}` });
+      }
+    } catch (err) {
+      return json(res, 500, { error: (err as Error).message });
+    }
+  });
+}
+
+export function listen(server: http.Server, host: string, port: number): Promise<net.AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as net.AddressInfo));
+  });
+}

@@ -1,0 +1,118 @@
+// Redaction applied to every audit record before any sink sees it: card
+// numbers and secrets never reach stdout, SQLite or PostgreSQL, whichever
+// string field they hide in (a path, a reason quoting a body field, an
+// idempotency key, a run id).
+import type { AuditRecord } from './record.ts';
+
+/**
+ * Digit groups joined by one separator as card numbers are written ("4242
+ * 4242 …", "4242-4242-…") — also URL-encoded (`+`, `%20`, `%2D`), since paths
+ * and query strings arrive encoded. The first alternative swallows every other
+ * %XX escape whole, so the "20" of a "%20" never glues onto the digits after it.
+ */
+const DIGIT_RUNS = /%[0-9A-Fa-f]{2}|\d+(?:(?:[ +-]|%20|%2[dD])\d+)*/g;
+const MIN_PAN = 13;
+const MAX_PAN = 19;
+const KEEP_LAST = 4;
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** Every digit but the last four becomes '*'; separators stay, so the shape stays readable. */
+function maskDigits(text: string): string {
+  let keep = KEEP_LAST;
+  let out = '';
+  for (let i = text.length - 1; i >= 0; i--) {
+    const ch = text[i]!;
+    const isDigit = ch >= '0' && ch <= '9' && !(text[i - 1] === '%' || text[i - 2] === '%');
+    out = (isDigit && keep-- <= 0 ? '*' : ch) + out;
+  }
+  return out;
+}
+
+/**
+ * Masks the card numbers in one run of digit groups: the longest span of whole
+ * groups, from each start, with 13–19 digits passing Luhn. A span is whole
+ * groups so "order 12 4242424242424242" masks the card and keeps the 12.
+ */
+function maskRun(run: string): string {
+  // split() with a capturing separator alternates group, separator, group, …
+  const parts = run.split(/([ +-]|%20|%2[dD])/);
+  const groups: Array<{ digits: string; at: number }> = [];
+  for (let k = 0, at = 0; k < parts.length; at += parts[k]!.length, k++) {
+    if (k % 2 === 0) groups.push({ digits: parts[k]!, at });
+  }
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i < groups.length; ) {
+    let digits = '';
+    let end = -1;
+    for (let j = i; j < groups.length; j++) {
+      digits += groups[j]!.digits;
+      if (digits.length > MAX_PAN) break;
+      if (digits.length >= MIN_PAN && luhnValid(digits)) end = j;
+    }
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    const from = groups[i]!.at;
+    const to = groups[end]!.at + groups[end]!.digits.length;
+    out += run.slice(copied, from) + maskDigits(run.slice(from, to));
+    copied = to;
+    i = end + 1;
+  }
+  return out + run.slice(copied);
+}
+
+const REDACTED = '[redacted]';
+
+/** Secret shapes. Each keeps its prefix so the reader still sees what kind of value was there. */
+const SECRETS: ReadonlyArray<[RegExp, string]> = [
+  // Stripe secret and restricted keys, webhook signing secrets.
+  [/\b((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]+/g, `$1${REDACTED}`],
+  [/(?<![A-Za-z0-9])(rk_)[A-Za-z0-9_]{8,}/g, `$1${REDACTED}`],
+  [/(whsec_)[A-Za-z0-9+/=]+/g, `$1${REDACTED}`],
+  // keybrake agent keys and Resend API keys.
+  [/(?<![A-Za-z0-9])(kb_)[A-Za-z0-9_-]{8,}/g, `$1${REDACTED}`],
+  [/(?<![A-Za-z0-9])(re_)[A-Za-z0-9_]{16,}/g, `$1${REDACTED}`],
+  // Authorization header values.
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  // Credentials in a query string.
+  [/([?&](?:api_?key|access_token|auth_token|token|secret|password)=)[^&#\s]+/gi, `$1${REDACTED}`],
+  // Twilio auth tokens (and any other bare 32-hex secret). A Twilio SID (AC/SK + 32 hex) is not matched: a letter precedes it.
+  [/(?<![A-Za-z0-9])[0-9a-f]{32}(?![A-Za-z0-9])/g, REDACTED],
+];
+
+/** Masks secrets, then card numbers, in one string. */
+export function redactString(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
+  return out.replace(DIGIT_RUNS, (run) => (run.startsWith('%') ? run : maskRun(run)));
+}
+
+/** Fields in a machine format that cannot carry user text: left alone when they match it. */
+const MACHINE_FORMAT: Partial<Record<keyof AuditRecord, RegExp>> = {
+  time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+  bodySha256: /^[0-9a-f]{64}$/,
+};
+
+/** A copy of the record with every string field redacted. */
+export function redactRecord(record: AuditRecord): AuditRecord {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const format = MACHINE_FORMAT[key as keyof AuditRecord];
+    out[key] = typeof value === 'string' && !format?.test(value) ? redactString(value) : value;
+  }
+  return out as unknown as AuditRecord;
+}

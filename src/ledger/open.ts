@@ -1,0 +1,20 @@
+// `--ledger` → a Ledger: SQLite in the state directory by default, `memory`
+// for tests, `redis://…` / `rediss://…` for a ledger shared by replicas.
+import type { Ledger } from './ledger.ts';
+import { createMemoryLedger } from './memory.ts';
+import { openSqliteLedger } from './sqlite.ts';
+import { connectRedisLedger } from './redis.ts';
+
+/** How long startup waits for Redis before serving anyway (money-moving calls fail closed meanwhile). */
+const REDIS_STARTUP_WAIT_MS = 2_000;
+
+export async function openLedger(spec: string | undefined, stateDir: string): Promise<Ledger> {
+  if (spec === undefined || spec === '' || spec === 'sqlite') return openSqliteLedger(stateDir);
+  if (spec === 'memory') return createMemoryLedger();
+  if (/^rediss?:\/\//.test(spec)) {
+    const ledger = connectRedisLedger(spec);
+    await ledger.ready(REDIS_STARTUP_WAIT_MS);
+    return ledger;
+  }
+  throw new Error(`--ledger ${JSON.stringify(spec)} is not a ledger: use sqlite (the default), memory, or redis://host:port`);
+}

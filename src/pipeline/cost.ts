@@ -1,0 +1,98 @@
+// Step 8: what this call costs, before anything is forwarded. The pack prices
+// it from the body and the policy's unit prices; when the amount lives on an
+// existing object (a refund without `amount`), one GET upstream with the real
+// key reads it. A billable call whose cost cannot be known is refused — never
+// counted as zero.
+import type { CostEstimate, Refusal } from '../vendors/pack.ts';
+import type { CallContext, Services, Step } from './context.ts';
+import { policyRefusal } from './context.ts';
+import { upstreamHeaders } from '../proxy/headers.ts';
+import { qualifiedOperation } from './call-scope.ts';
+
+export const COST_UNKNOWN_CODE = 'keybrake_cost_unknown';
+
+/** Headers that describe the request body or the write itself; a lookup GET carries none of them. */
+const NOT_FOR_LOOKUP = ['content-type', 'content-encoding', 'idempotency-key'];
+
+export const estimateCost: Step = async (ctx, services) => {
+  if (!ctx.operation || !ctx.body) return undefined;
+  const { entry, pack } = ctx.vendor;
+  const estimate = pack.estimateCost(
+    ctx.operation,
+    ctx.body,
+    { unitPrices: entry.unitPrices, maxCallMinutes: entry.maxCallMinutes },
+    ctx.request,
+  );
+  ctx.cost = estimate;
+  switch (estimate.kind) {
+    case 'free':
+      return undefined;
+    case 'amount':
+      ctx.amount = { amount: estimate.amount, currency: estimate.currency.toLowerCase() };
+      return undefined;
+    case 'unknown':
+      return ctx.operation.billable ? costUnknown(ctx, estimate.reason) : undefined;
+    case 'lookup':
+      return lookUpAmount(ctx, services, estimate);
+  }
+};
+
+async function lookUpAmount(
+  ctx: CallContext,
+  services: Services,
+  estimate: Extract<CostEstimate, { kind: 'lookup' }>,
+): Promise<Refusal | undefined> {
+  const failed = (why: string) =>
+    costUnknown(
+      ctx,
+      `looking up ${estimate.path} to find the amount ${why}. Send the amount explicitly in the request ` +
+        '(integer minor units) so keybrake can count it against the caps.',
+    );
+  const headers = lookupHeaders(ctx, services);
+  if (!headers.ok) return failed(headers.why);
+  let found: { amount: number; currency: string } | undefined;
+  try {
+    const res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
+    if (res.status < 200 || res.status > 299) return failed(`failed: ${ctx.vendor.pack.id} answered ${res.status}`);
+    found = estimate.read(res.body);
+  } catch (err) {
+    services.log.warn({ err: (err as Error).message, requestId: ctx.id, path: estimate.path }, 'cost lookup failed');
+    return failed('failed: the vendor did not answer in time');
+  }
+  if (!found || !Number.isSafeInteger(found.amount) || found.amount < 0) {
+    return failed('failed: the object does not say its amount and currency');
+  }
+  ctx.amount = { amount: found.amount, currency: found.currency.toLowerCase() };
+  return undefined;
+}
+
+/**
+ * The request's own headers (so Stripe-Account and Stripe-Version read the
+ * object from the same account and API version the write targets), without
+ * body headers, with the real credential put in by the pack.
+ */
+function lookupHeaders(ctx: CallContext, services: Services): { ok: true; headers: Record<string, string> } | { ok: false; why: string } {
+  let secret: string;
+  try {
+    secret = services.secrets.read(ctx.vendor.entry.credential.secretRef);
+  } catch {
+    return { ok: false, why: 'failed: the credential is unavailable' };
+  }
+  const base = upstreamHeaders(ctx.request.headers, ctx.host);
+  for (const name of NOT_FOR_LOOKUP) delete base[name];
+  base['accept'] = 'application/json';
+  const swapped = ctx.vendor.pack.applyCredential(base, secret, {
+    path: ctx.request.path,
+    op: ctx.operation ?? { id: '', billable: false, params: {} },
+    presented: ctx.presented ?? { key: '' },
+  });
+  return swapped.ok ? { ok: true, headers: swapped.headers } : { ok: false, why: `was refused: ${swapped.refusal.message}` };
+}
+
+function costUnknown(ctx: CallContext, why: string): Refusal | undefined {
+  return policyRefusal(ctx, {
+    status: 402,
+    code: COST_UNKNOWN_CODE,
+    message: `keybrake cannot tell what ${qualifiedOperation(ctx)} costs, so it was not forwarded: ${why}`,
+  });
+}

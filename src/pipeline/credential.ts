@@ -1,0 +1,26 @@
+// Step: build the upstream headers with the real credential from the Secret in
+// place of the agent's key. The real key never leaves the sidecar otherwise.
+import type { Step } from './context.ts';
+import { upstreamHeaders } from '../proxy/headers.ts';
+
+export const swapCredential: Step = (ctx, services) => {
+  let secret: string;
+  try {
+    secret = services.secrets.read(ctx.vendor.entry.credential.secretRef);
+  } catch (err) {
+    services.log.error({ err: (err as Error).message, policy: ctx.vendor.policyName }, 'credential unavailable');
+    return {
+      status: 403,
+      code: 'keybrake_credential_unavailable',
+      message: `keybrake has no credential for ${ctx.vendor.pack.id} in policy ${ctx.vendor.policyName}; an operator must fix the Secret.`,
+    };
+  }
+  const swapped = ctx.vendor.pack.applyCredential(upstreamHeaders(ctx.request.headers, ctx.host), secret, {
+    path: ctx.request.path,
+    op: ctx.operation ?? { id: '', billable: false, params: {} },
+    presented: ctx.presented ?? { key: '' },
+  });
+  if (!swapped.ok) return swapped.refusal;
+  ctx.outboundHeaders = swapped.headers;
+  return undefined;
+};

@@ -1,0 +1,72 @@
+// Step 10: send the call upstream with the real credential and stream the
+// response back. A 2xx JSON response is also kept (bounded) so settle can read
+// the actual amount. A kill aborts the upstream request mid-flight.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { CallContext } from './context.ts';
+import type { Upstreams } from '../proxy/upstream.ts';
+import type { KillSwitch } from '../proxy/kill-switch.ts';
+import { stripHopByHop } from '../proxy/headers.ts';
+
+const SETTLE_BUFFER_LIMIT = 1024 * 1024;
+
+function headerRecord(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+export async function forward(ctx: CallContext, upstreams: Upstreams, kill: KillSwitch, res: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  const untrack = kill.trackAbort(abort);
+  const { method, path, query, body } = ctx.request;
+  const sentAt = process.hrtime.bigint();
+  try {
+    const up = await upstreams.forward(ctx.host, {
+      method,
+      path: query ? `${path}?${query}` : path,
+      headers: ctx.outboundHeaders ?? {},
+      body,
+      signal: abort.signal,
+    });
+    const headers = headerRecord(up.headers);
+    const keep = up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    res.writeHead(up.statusCode, stripHopByHop(headers));
+    for await (const chunk of up.body as AsyncIterable<Buffer>) {
+      if (keep && kept + chunk.length <= SETTLE_BUFFER_LIMIT) {
+        chunks.push(chunk);
+        kept += chunk.length;
+      }
+      if (!res.write(chunk)) await once(res, 'drain');
+    }
+    res.end();
+    let json: unknown;
+    if (keep && kept > 0) {
+      try {
+        json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - sentAt) / 1e9;
+    ctx.upstream = { status: up.statusCode, headers, json, requestId: ctx.vendor.pack.responseRequestId(headers), seconds };
+  } catch (err) {
+    // Outcome unknown (reset, timeout, kill): the reservation is kept by settle.
+    const message = abort.signal.aborted ? 'aborted by kill switch' : `upstream error: ${(err as Error).message}`;
+    ctx.upstream = { status: 0, headers: {}, error: message };
+    if (!res.headersSent && !res.destroyed) {
+      const reply = ctx.vendor.pack.errorResponse({
+        status: 502,
+        code: 'keybrake_upstream_error',
+        message: `keybrake could not complete the call to ${ctx.host}: ${message}. The outcome is unknown; check before retrying.`,
+      });
+      res.writeHead(reply.status, reply.headers).end(reply.body);
+    } else {
+      res.destroy();
+    }
+  } finally {
+    untrack();
+  }
+}

@@ -1,0 +1,78 @@
+// The request pipeline of DESIGN.md, top to bottom. Each step is one module
+// with the same shape; the first refusal ends the call before anything is
+// forwarded. Forward, settle and audit run after the decision.
+import type { ServerResponse } from 'node:http';
+import type { AuditSink } from '../audit/record.ts';
+import type { CallContext, Services, Step } from './context.ts';
+import type { Refusal } from '../vendors/pack.ts';
+import type { Upstreams } from '../proxy/upstream.ts';
+import type { KillSwitch } from '../proxy/kill-switch.ts';
+import { checkKill } from './kill-check.ts';
+import { identifyOperation } from './identify.ts';
+import { checkAgentKey } from './agent-key.ts';
+import { swapCredential } from './credential.ts';
+import { evaluateRules } from './rules.ts';
+import { loopBrake } from './loop-brake.ts';
+import { estimateCost } from './cost.ts';
+import { reserve } from './reserve.ts';
+import { forward } from './forward.ts';
+import { settle } from './settle.ts';
+import { auditRecord } from './audit.ts';
+
+/** Steps 5–9 of DESIGN.md, in order (classify and terminate happen in src/proxy). */
+export const STEPS: readonly Step[] = [
+  checkKill, //          5. killed → refuse, before anything else
+  identifyOperation, //  4. operation id + body in the vendor's encoding
+  checkAgentKey, //      5. a listed, unrevoked keybrake agent key
+  swapCredential, //     10a. real key from the Secret (refuses account mismatches early)
+  evaluateRules, //      6. default deny; allow rules, field constraints, CEL
+  loopBrake, //          7. the same call too often → refuse
+  estimateCost, //       8. amount + currency, looked up when the body lacks it
+  reserve, //            9. every applicable cap, atomically, all or nothing
+];
+
+export interface PipelineServices extends Services {
+  upstreams: Upstreams;
+  kill: KillSwitch;
+  audit: AuditSink;
+  where: { namespace?: string; pod?: string };
+  /** Metrics and other observers of the finished call. */
+  observe?(ctx: CallContext): void;
+}
+
+/** Runs one call. `early` is a refusal from reading the request (size, encoding, Host). */
+export async function handleCall(ctx: CallContext, services: PipelineServices, res: ServerResponse, early?: Refusal): Promise<void> {
+  try {
+    const refusal = early ?? (await runSteps(ctx, services));
+    if (refusal) {
+      ctx.refusal = refusal;
+      reply(ctx, res, refusal);
+    } else {
+      await forward(ctx, services.upstreams, services.kill, res);
+      await settle(ctx, services);
+    }
+  } catch (err) {
+    // A bug or an unexpected store error: fail closed, never forward.
+    services.log.error({ err: (err as Error).message, requestId: ctx.id }, 'pipeline error');
+    ctx.refusal = { status: 403, code: 'keybrake_internal_error', message: 'keybrake failed to evaluate this call, so it was not forwarded.' };
+    if (!res.headersSent) reply(ctx, res, ctx.refusal);
+    else res.destroy();
+  } finally {
+    services.audit.write(auditRecord(ctx, services.where));
+    services.observe?.(ctx);
+  }
+}
+
+async function runSteps(ctx: CallContext, services: Services): Promise<Refusal | undefined> {
+  for (const step of STEPS) {
+    const refusal = await step(ctx, services);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
+
+function reply(ctx: CallContext, res: ServerResponse, refusal: Refusal): void {
+  const r = ctx.vendor.pack.errorResponse(refusal);
+  res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body), 'x-keybrake-request-id': ctx.id });
+  res.end(r.body);
+}

@@ -1,0 +1,91 @@
+// EgressPolicy documents → the immutable CompiledPolicy the data plane reads.
+// Validation runs first, so compiling can trust the shapes it reads.
+import { createHash } from 'node:crypto';
+import { USE_CASE_ANNOTATION, type EgressPolicy, type VendorEntry } from './schema.ts';
+import type { CompiledPolicy, CompiledVendor, Rate } from './compiled.ts';
+import type { VendorPack } from '../vendors/pack.ts';
+import { parseRate } from '../vendors/money.ts';
+import { parseDuration } from './duration.ts';
+import { compileCap } from './caps.ts';
+import { allowedEntries, compileRule, evaluateRules } from './rules.ts';
+import { PolicyError } from './load.ts';
+import { validatePolicies, type PackLookup } from './validate.ts';
+
+export interface CompileOptions {
+  packs: PackLookup;
+  generation: number;
+  /** Known vendor ids, listed when a policy names an unknown one. */
+  vendors?: readonly string[];
+}
+
+/** Throws PolicyError with every problem when the documents are invalid. */
+export function compilePolicies(docs: EgressPolicy[], opts: CompileOptions): CompiledPolicy {
+  const problems = validatePolicies(docs, opts.packs, opts.vendors);
+  if (problems.length) throw new PolicyError(`invalid policy (${problems.length} problem${problems.length > 1 ? 's' : ''})`, problems);
+
+  const byHost = new Map<string, CompiledVendor>();
+  for (const doc of docs) {
+    for (const entry of doc.spec.vendors) {
+      const vendor = compileVendor(doc, entry, opts.packs(entry.vendor) as VendorPack);
+      for (const host of vendor.hosts) byHost.set(host, vendor);
+    }
+  }
+  const passthrough = docs.flatMap((d) => d.spec.passthrough ?? []).map((h) => h.toLowerCase());
+  const killer = docs.find((d) => d.spec.killed === true);
+
+  return {
+    generation: opts.generation,
+    hash: createHash('sha256').update(canonicalJson(docs)).digest('hex'),
+    documents: docs,
+    byHost,
+    isPassthrough: passthroughMatcher(passthrough),
+    allowPrivatePassthrough: docs.some((d) => d.spec.allowPrivatePassthrough === true),
+    ...(killer ? { killedBy: `policy ${killer.metadata.name} spec.killed` } : {}),
+  };
+}
+
+function compileVendor(doc: EgressPolicy, entry: VendorEntry, pack: VendorPack): CompiledVendor {
+  const { name, namespace, annotations } = doc.metadata;
+  const rules = (entry.rules ?? []).map(compileRule);
+  const allowed = allowedEntries(entry.rules ?? []);
+  const owner = { policy: name, namespace, vendor: pack.id };
+  return {
+    policyName: name,
+    ...(namespace ? { policyNamespace: namespace } : {}),
+    useCase: annotations?.[USE_CASE_ANNOTATION] || name,
+    enforcement: doc.spec.enforcement ?? 'enforce',
+    entry,
+    pack,
+    hosts: (entry.hosts ?? pack.hosts).map((h) => h.toLowerCase()),
+    agentKeys: new Map(entry.agentKeys.map((k) => [k.sha256, k.id])),
+    rules,
+    evaluate: (input) => evaluateRules(rules, input, name, allowed),
+    caps: (entry.caps ?? []).map((cap) => compileCap(cap, owner)),
+    ...(entry.loopBrake
+      ? { loopBrake: { maxIdentical: entry.loopBrake.maxIdentical, withinMs: parseDuration(entry.loopBrake.within) } }
+      : {}),
+    fx: new Map<string, Rate>(Object.entries(entry.fx ?? {}).map(([cur, rate]) => [cur, parseRate(rate)])),
+  };
+}
+
+/** Exact hosts, plus `*.suffix` patterns that match any name below the suffix (not the suffix itself). */
+function passthroughMatcher(hosts: readonly string[]): (host: string) => boolean {
+  const exact = new Set(hosts.filter((h) => !h.startsWith('*.')));
+  const suffixes = hosts.filter((h) => h.startsWith('*.')).map((h) => h.slice(1));
+  return (host) => {
+    const name = host.toLowerCase().replace(/\.$/, '');
+    return exact.has(name) || suffixes.some((s) => name.endsWith(s));
+  };
+}
+
+/** JSON with sorted object keys: the same documents always hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

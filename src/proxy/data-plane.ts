@@ -1,0 +1,201 @@
+// The data-plane listener (:15001). One port, three modes, told apart by the
+// first bytes (sniff.ts): TLS ClientHello → transparent, CONNECT → explicit
+// proxy, anything else → refused. Step 1 (classify host) and step 2 (terminate
+// TLS) live here; the HTTP requests inside go to the pipeline.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { CompiledPolicy } from '../policy/compiled.ts';
+import type { LeafMinter } from './certs.ts';
+import type { CallContext } from '../pipeline/context.ts';
+import { handleCall, type PipelineServices } from '../pipeline/pipeline.ts';
+import { readRequest } from './request.ts';
+import { sniff } from './sniff.ts';
+import { resolvePassthrough, splice } from './passthrough.ts';
+import { normalizeHostname } from './hostname.ts';
+
+export interface DataPlaneOptions {
+  minter: LeafMinter;
+  /** The policy in force now; every call takes one snapshot at arrival. */
+  policy(): CompiledPolicy;
+  services: PipelineServices;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+interface ConnMeta {
+  host: string;
+  mode: 'transparent' | 'connect';
+}
+
+export class DataPlane {
+  readonly #opts: DataPlaneOptions;
+  readonly #server: net.Server;
+  readonly #http: http.Server;
+  readonly #meta = new WeakMap<net.Socket, ConnMeta>();
+
+  constructor(opts: DataPlaneOptions) {
+    this.#opts = opts;
+    this.#server = net.createServer({ noDelay: true }, (socket) => void this.#onConnection(socket));
+    // Never listens: terminated TLS sockets are handed to it. Node's strict parser.
+    this.#http = http.createServer({ keepAliveTimeout: 60_000, headersTimeout: 30_000, requestTimeout: 120_000, maxHeaderSize: 32 * 1024 });
+    this.#http.on('request', (req, res) => void this.#onRequest(req, res));
+    this.#http.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      socket.destroy();
+    });
+  }
+
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => resolve(this.#server.address() as net.AddressInfo));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #onConnection(socket: net.Socket): Promise<void> {
+    const { services } = this.#opts;
+    socket.on('error', () => socket.destroy());
+    services.kill.track(socket);
+    const first = await sniff(socket);
+    if (first.kind === 'closed') return;
+    if (first.kind === 'plain') {
+      this.#auditConnection('HTTP', '', 'plain HTTP refused');
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n' +
+          'keybrake: plain HTTP is refused. Use HTTPS: directly (transparent mode) or through HTTPS_PROXY (CONNECT).\n',
+      );
+      return;
+    }
+    if (first.kind === 'tls') {
+      if (!first.serverName) return this.#refuseTls(socket, '(no SNI)', 'TLS without a server name is refused');
+      const host = normalizeHostname(first.serverName);
+      if (!host) return this.#refuseTls(socket, first.serverName, 'invalid TLS server name');
+      return this.#route(socket, host, 443, 'transparent', first.buffered);
+    }
+    // CONNECT: answer, then expect the client's TLS inside the tunnel.
+    const policy = this.#opts.policy();
+    const host = first.host;
+    if (policy.byHost.has(host)) {
+      if (first.port !== 443) return this.#refuseConnect(socket, host, `only port 443 is governed for ${host}`);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (first.rest.length) socket.unshift(first.rest);
+      socket.resume();
+      const inner = await sniff(socket);
+      if (inner.kind !== 'tls') return void socket.destroy();
+      if (inner.serverName && inner.serverName.toLowerCase() !== host) {
+        return this.#refuseTls(socket, host, `TLS server name ${inner.serverName} differs from CONNECT ${host}`);
+      }
+      return void this.#terminate(socket, host, 'connect', inner.buffered);
+    }
+    if (policy.isPassthrough(host)) return this.#tunnel(socket, host, first.port, first.rest, policy, true);
+    return this.#refuseConnect(socket, host, `${host} is neither a governed vendor host nor a passthrough host`);
+  }
+
+  #route(socket: net.Socket, host: string, port: number, mode: ConnMeta['mode'], buffered: Buffer): void {
+    const policy = this.#opts.policy();
+    if (policy.byHost.has(host)) return void this.#terminate(socket, host, mode, buffered);
+    if (policy.isPassthrough(host)) return void this.#tunnel(socket, host, port, buffered, policy, false);
+    this.#refuseTls(socket, host, `${host} is neither a governed vendor host nor a passthrough host`);
+  }
+
+  async #terminate(socket: net.Socket, host: string, mode: ConnMeta['mode'], buffered: Buffer): Promise<void> {
+    // The default context serves CONNECT clients that send no SNI; SNICallback the rest.
+    const secureContext = await this.#opts.minter.contextFor(host);
+    socket.unshift(buffered);
+    const tlsSocket = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext,
+      SNICallback: this.#opts.minter.sniCallback,
+      ALPNProtocols: ['http/1.1'],
+    });
+    tlsSocket.on('error', () => socket.destroy());
+    this.#meta.set(tlsSocket, { host, mode });
+    this.#http.emit('connection', tlsSocket);
+  }
+
+  async #tunnel(socket: net.Socket, host: string, port: number, first: Buffer, policy: CompiledPolicy, viaConnect: boolean): Promise<void> {
+    const target = await resolvePassthrough(host, policy.allowPrivatePassthrough);
+    if (!target.ok) {
+      return viaConnect ? this.#refuseConnect(socket, host, target.reason) : this.#refuseTls(socket, host, target.reason);
+    }
+    const upstream = net.connect({ host: target.address, port });
+    this.#opts.services.kill.track(upstream);
+    upstream.once('connect', () => {
+      if (viaConnect) socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (first.length) upstream.write(first);
+      splice(socket, upstream);
+      socket.resume();
+      this.#auditConnection(viaConnect ? 'CONNECT' : 'TLS', host, undefined, 'allowed');
+    });
+    upstream.once('error', (err) => {
+      if (viaConnect && !socket.destroyed) this.#refuseConnect(socket, host, `cannot reach ${host}: ${err.message}`, 502);
+      else socket.destroy();
+    });
+  }
+
+  #refuseConnect(socket: net.Socket, host: string, reason: string, status = 403): void {
+    this.#auditConnection('CONNECT', host, reason);
+    const body = `keybrake: ${reason}\n`;
+    socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  #refuseTls(socket: net.Socket, host: string, reason: string): void {
+    // No certificate for an ungoverned name: the TLS client sees a reset.
+    this.#auditConnection('TLS', host, reason);
+    socket.resetAndDestroy();
+  }
+
+  #auditConnection(method: string, host: string, reason: string | undefined, decision: 'denied' | 'allowed' = 'denied'): void {
+    this.#opts.services.audit.write({
+      eventId: crypto.randomUUID(),
+      time: new Date().toISOString(),
+      namespace: this.#opts.services.where.namespace,
+      pod: this.#opts.services.where.pod,
+      method,
+      host,
+      path: '',
+      decision,
+      operation: decision === 'allowed' ? 'passthrough' : undefined,
+      reason,
+      latencyMs: 0,
+    });
+  }
+
+  async #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const meta = this.#meta.get(req.socket);
+    const policy = this.#opts.policy();
+    const vendor = meta && policy.byHost.get(meta.host);
+    if (!meta || !vendor) {
+      // The policy changed under an open connection and no longer governs this host.
+      res.writeHead(403, { 'content-type': 'application/json', connection: 'close' });
+      return void res.end(JSON.stringify({ error: { code: 'keybrake_host_not_governed', message: 'This host is no longer governed by the policy.' } }));
+    }
+    const startNs = process.hrtime.bigint();
+    const receivedAt = new Date();
+    const read = await readRequest(req, meta.host, this.#opts.maxBodyBytes);
+    const request = read.ok
+      ? read.request
+      : { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0], query: '', headers: {}, body: Buffer.alloc(0) };
+    const ctx: CallContext = {
+      id: crypto.randomUUID(),
+      receivedAt,
+      startNs,
+      mode: meta.mode,
+      host: meta.host,
+      request,
+      bodySha256: crypto.createHash('sha256').update(request.body).digest('hex'),
+      policy,
+      vendor,
+      dryrunDenials: [],
+    };
+    if (!read.ok) res.shouldKeepAlive = false;
+    await handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
+  }
+}

@@ -1,0 +1,115 @@
+// The kill switch: one bit that, once set, destroys every open connection
+// (client and upstream, keep-alive ones included) and refuses every later
+// request. Persisted so a restarted proxy comes back killed; reviving is a
+// deliberate act (admin token), never a side effect of a restart.
+import fs from 'node:fs';
+import path from 'node:path';
+import type net from 'node:net';
+
+export type KillSource = 'api' | 'alertmanager' | 'policy' | 'restart';
+
+export interface KillState {
+  killed: boolean;
+  reason?: string;
+  since?: string;
+  source?: KillSource;
+}
+
+export class KillSwitch {
+  #state: KillState = { killed: false };
+  #policyKill: string | undefined;
+  readonly #file: string;
+  readonly #sockets = new Set<net.Socket>();
+  readonly #aborts = new Set<AbortController>();
+  readonly #hooks: Array<() => void> = [];
+
+  constructor(stateDir: string) {
+    this.#file = path.join(stateDir, 'kill.json');
+    try {
+      const saved = JSON.parse(fs.readFileSync(this.#file, 'utf8')) as KillState;
+      if (saved.killed) this.#state = { ...saved, killed: true };
+    } catch {
+      // no saved state: alive
+    }
+  }
+
+  /** Killed locally or by the policy (`spec.killed: true`). */
+  state(): KillState {
+    if (this.#state.killed) return this.#state;
+    if (this.#policyKill) return { killed: true, reason: this.#policyKill, source: 'policy', since: this.#policySince };
+    return this.#state;
+  }
+
+  #policySince?: string;
+
+  /** Applies the policy's kill bit; a policy kill cuts connections like any other. */
+  setPolicyKill(reason: string | undefined): void {
+    const was = this.state().killed;
+    this.#policyKill = reason;
+    if (reason && !this.#policySince) this.#policySince = new Date().toISOString();
+    if (!reason) this.#policySince = undefined;
+    if (!was && reason) this.#cutEverything();
+  }
+
+  kill(reason: string, source: KillSource): KillState {
+    const first = !this.#state.killed;
+    if (first) this.#state = { killed: true, reason, since: new Date().toISOString(), source };
+    // Cut first, then fsync: the sockets are what is spending money right now.
+    this.#cutEverything();
+    if (first) this.#persist();
+    return this.#state;
+  }
+
+  revive(): void {
+    this.#state = { killed: false };
+    this.#persist();
+  }
+
+  /** Track a client or tunnel socket so a kill can destroy it. */
+  track(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+
+  /** Track an upstream request so a kill aborts it. Returns the untrack function. */
+  trackAbort(controller: AbortController): () => void {
+    this.#aborts.add(controller);
+    return () => this.#aborts.delete(controller);
+  }
+
+  /** Called on every kill, e.g. to destroy upstream pools. */
+  onKill(hook: () => void): void {
+    this.#hooks.push(hook);
+  }
+
+  /** Shutdown: drop every connection without changing the kill state. */
+  disconnectAll(): void {
+    this.#cutEverything();
+  }
+
+  get openSockets(): number {
+    return this.#sockets.size;
+  }
+
+  #cutEverything(): void {
+    // Abort upstream first so nothing more is sent, then drop the agent's sockets.
+    for (const c of this.#aborts) c.abort(new Error('keybrake killed'));
+    this.#aborts.clear();
+    for (const hook of this.#hooks) hook();
+    for (const s of this.#sockets) {
+      // resetAndDestroy discards what is queued and sends RST: nothing more reaches the agent.
+      if (typeof s.resetAndDestroy === 'function' && !s.destroyed) s.resetAndDestroy();
+      else s.destroy();
+    }
+    this.#sockets.clear();
+  }
+
+  #persist(): void {
+    const tmp = `${this.#file}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    fs.writeSync(fd, JSON.stringify(this.#state));
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, this.#file);
+  }
+}

@@ -1,0 +1,156 @@
+// Assembles one `keybrake proxy` process: policy source, certificates, ledger,
+// audit sinks, upstream pools, kill switch, the data plane and the admin API.
+import fs from 'node:fs';
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { CompiledPolicy } from '../policy/compiled.ts';
+import type { PolicySource } from '../policy/source.ts';
+import type { Clock } from '../pipeline/context.ts';
+import type { PipelineServices } from '../pipeline/pipeline.ts';
+import { loadCa } from './ca.ts';
+import { LeafMinter } from './certs.ts';
+import { KillSwitch } from './kill-switch.ts';
+import { Upstreams } from './upstream.ts';
+import { DataPlane } from './data-plane.ts';
+import { DirSecretStore } from '../secrets.ts';
+import { openLedger } from '../ledger/open.ts';
+import { openAuditSinks, AuditFanout } from '../audit/open.ts';
+import { createAdminServer, listen } from '../admin/server.ts';
+import { ProxyMetrics } from '../admin/metrics.ts';
+import { handleAlertmanager } from '../admin/alertmanager.ts';
+import { buildStatus } from './status.ts';
+import { observeCall } from './observe.ts';
+
+export interface ProxyOptions {
+  policySource: PolicySource;
+  caCertPem: string;
+  caKeyPem: string;
+  secretsDir: string;
+  stateDir: string;
+  listen: { host: string; port: number };
+  adminListen: { host: string; port: number };
+  upstreams?: ReadonlyMap<string, string>;
+  upstreamCaPem?: string;
+  ledger?: string;
+  audit?: string;
+  maxBodyBytes?: number;
+  holdMs?: number;
+  namespace?: string;
+  pod?: string;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface RunningProxy {
+  address: net.AddressInfo;
+  adminAddress: net.AddressInfo;
+  policy(): CompiledPolicy;
+  close(): Promise<void>;
+}
+
+export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
+  fs.mkdirSync(o.stateDir, { recursive: true });
+  const log = o.log;
+  const metrics = new ProxyMetrics();
+  const kill = new KillSwitch(o.stateDir);
+  let ready = false;
+
+  let policy = await o.policySource.start(
+    (next) => {
+      policy = next;
+      kill.setPolicyKill(next.killedBy);
+      metrics.policyLoaded(next);
+      log.info({ generation: next.generation, hash: next.hash }, 'policy reloaded');
+    },
+    (err) => {
+      metrics.policyReloadFailed();
+      log.error({ err: err.message }, 'policy reload refused; keeping the last good policy');
+    },
+  );
+  kill.setPolicyKill(policy.killedBy);
+  metrics.policyLoaded(policy);
+
+  const minter = new LeafMinter(loadCa(o.caCertPem, o.caKeyPem));
+  const secrets = new DirSecretStore(o.secretsDir);
+  const upstreams = new Upstreams({ overrides: o.upstreams, extraCa: o.upstreamCaPem });
+  kill.onKill(() => upstreams.destroyAll());
+  const ledger = await openLedger(o.ledger, o.stateDir);
+  const audit = new AuditFanout(await openAuditSinks({ audit: o.audit, stateDir: o.stateDir, log }));
+  metrics.watchAudit(() => audit.stats());
+  // Renewing on scrape keeps idle hosts' leaves fresh, so expiry alerts mean renewal stopped.
+  metrics.watchCertificates(() => (minter.renewDue(), minter.expiry()));
+  const counts: Record<string, number> = {};
+
+  const services: PipelineServices = {
+    clock: o.clock ?? { now: () => Date.now() },
+    ledger,
+    secrets,
+    upstream: upstreams,
+    log,
+    killState: () => kill.state(),
+    holdMs: o.holdMs ?? 15 * 60_000,
+    upstreams,
+    kill,
+    audit,
+    where: { namespace: o.namespace, pod: o.pod },
+    observe: (ctx) => observeCall(ctx, metrics, counts),
+  };
+
+  const dataPlane = new DataPlane({ minter, policy: () => policy, services, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024, log });
+  const admin = createAdminServer({
+    ready: () => ready,
+    status: () => buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts }),
+    kill: (reason, source) => {
+      const state = kill.kill(reason, source);
+      metrics.setKilled(source);
+      log.warn({ reason, source }, 'kill switch on');
+      return state;
+    },
+    revive: () => {
+      if (policy.killedBy) return { ok: false, message: `still killed by the policy (${policy.killedBy}); revive by editing it` };
+      kill.revive();
+      metrics.setKilled(undefined);
+      log.warn('kill switch off (revived with the admin token)');
+      return { ok: true, message: 'revived' };
+    },
+    adminToken: () => secrets.tryRead('keybrake-admin', 'token'),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metricsText() }),
+    alertmanager: async (authorization, body) => {
+      const r = handleAlertmanager({
+        authorization,
+        body,
+        expectedToken: secrets.tryRead('keybrake-admin', 'alertmanager-token'),
+        self: { policies: policy.documents.map((d) => d.metadata.name), namespace: o.namespace, pod: o.pod },
+      });
+      if (r.kill) {
+        kill.kill(r.kill.reason, 'alertmanager');
+        metrics.setKilled('alertmanager');
+        log.warn({ reason: r.kill.reason }, 'kill switch on (Alertmanager)');
+      }
+      return r;
+    },
+  });
+  if (kill.state().killed) metrics.setKilled(kill.state().source ?? 'restart');
+
+  await minter.premint([...policy.byHost.keys()]);
+  const address = await dataPlane.listen(o.listen.host, o.listen.port);
+  const adminAddress = await listen(admin, o.adminListen.host, o.adminListen.port);
+  ready = true;
+  log.info({ listen: address, admin: adminAddress, generation: policy.generation, killed: kill.state().killed }, 'keybrake proxy ready');
+
+  return {
+    address,
+    adminAddress,
+    policy: () => policy,
+    async close() {
+      ready = false;
+      o.policySource.stop();
+      admin.closeAllConnections();
+      kill.disconnectAll();
+      await Promise.all([dataPlane.close(), new Promise<void>((r) => admin.close(() => r()))]);
+      await upstreams.close();
+      await audit.close();
+      await ledger.close();
+    },
+  };
+}

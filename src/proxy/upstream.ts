@@ -1,0 +1,91 @@
+// Upstream connections: one undici keep-alive Pool per vendor host. TLS to the
+// vendor is always verified (system roots, plus an explicit extra CA only when
+// configured, for tests). `--upstream host=https://127.0.0.1:PORT` redirects a
+// host for tests and the demo while keeping SNI and verification for the host.
+import tls from 'node:tls';
+import { Pool, type Dispatcher } from 'undici';
+import type { UpstreamLookup } from '../pipeline/context.ts';
+
+export interface UpstreamOptions {
+  /** host → origin (`https://127.0.0.1:8443`). */
+  overrides?: ReadonlyMap<string, string>;
+  /** Extra PEM CA trusted for upstreams (tests, demo). */
+  extraCa?: string;
+  /** Headers + body timeout for forwarded calls. */
+  timeoutMs?: number;
+  /** Bound on cost lookups (a GET before forwarding). */
+  lookupTimeoutMs?: number;
+}
+
+export interface ForwardRequest {
+  method: string;
+  path: string; // with query
+  headers: Record<string, string>;
+  body: Buffer;
+  signal: AbortSignal;
+}
+
+export class Upstreams implements UpstreamLookup {
+  readonly #pools = new Map<string, Pool>();
+  readonly #opts: UpstreamOptions;
+  readonly #ca: string[] | undefined;
+
+  constructor(opts: UpstreamOptions = {}) {
+    this.#opts = opts;
+    this.#ca = opts.extraCa ? [...tls.rootCertificates, opts.extraCa] : undefined;
+  }
+
+  origin(host: string, port = 443): string {
+    return this.#opts.overrides?.get(host) ?? `https://${host}${port === 443 ? '' : `:${port}`}`;
+  }
+
+  #pool(host: string): Pool {
+    let pool = this.#pools.get(host);
+    if (!pool || pool.destroyed || pool.closed) {
+      pool = new Pool(this.origin(host), {
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: this.#opts.timeoutMs ?? 60_000,
+        bodyTimeout: this.#opts.timeoutMs ?? 60_000,
+        connect: { servername: host, rejectUnauthorized: true, ...(this.#ca ? { ca: this.#ca } : {}) },
+      });
+      this.#pools.set(host, pool);
+    }
+    return pool;
+  }
+
+  forward(host: string, req: ForwardRequest): Promise<Dispatcher.ResponseData> {
+    return this.#pool(host).request({
+      method: req.method as Dispatcher.HttpMethod,
+      path: req.path,
+      headers: req.headers,
+      body: req.body.length > 0 ? req.body : undefined,
+      signal: req.signal,
+    });
+  }
+
+  async get(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+    const signal = AbortSignal.timeout(this.#opts.lookupTimeoutMs ?? 5_000);
+    const res = await this.#pool(host).request({ method: 'GET', path, headers: { ...headers, host, accept: 'application/json' }, signal });
+    const text = await res.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, body };
+  }
+
+  /** On kill: drop every upstream socket, idle keep-alive ones included. */
+  destroyAll(): void {
+    for (const pool of this.#pools.values()) void pool.destroy(new Error('keybrake killed')).catch(() => {});
+    this.#pools.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => {})));
+    this.#pools.clear();
+  }
+}

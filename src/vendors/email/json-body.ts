@@ -1,0 +1,34 @@
+// Decode a JSON request body strictly: JSON content type, valid UTF-8, valid
+// JSON. Anything else is refused rather than guessed at, because a body the
+// proxy reads differently from the vendor is a way around the rules.
+// (Duplicate object keys cannot be seen through JSON.parse; like the vendors'
+// own parsers it keeps the last one, so both sides read the same value.)
+import type { VendorRequest } from '../pack.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+export type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** The body's JSON value; an empty body is `undefined` (bodiless POSTs such as cancel). */
+export function decodeJsonBody(req: VendorRequest): JsonResult {
+  if (req.body.length === 0) return { ok: true, value: undefined };
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    return { ok: false, message: `keybrake reads only JSON request bodies here (Content-Type: application/json), got "${type || 'none'}"` };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(req.body);
+  } catch {
+    return { ok: false, message: 'the request body is not valid UTF-8' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, message: `the request body is not valid JSON (${(err as Error).message})` };
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

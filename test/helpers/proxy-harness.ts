@@ -1,0 +1,154 @@
+// Runs a real `keybrake proxy` process (node src/cli.ts proxy …) in a temp dir:
+// CA on disk, secrets dir, policy file, state dir. Ports are chosen by the OS
+// and read back from the proxy's "ready" log line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { generateCa } from '../../src/proxy/ca.ts';
+import { newAgentKey } from '../../src/commands/keys.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface Upstream {
+  host: string;
+  url: string;
+  caPem: string;
+}
+
+export interface HarnessOptions {
+  policyYaml: string;
+  upstreams: Upstream[];
+  /** `name/key` → value, written as <secrets>/<name>/<key>. */
+  secrets: Record<string, string>;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Reuse a state dir (restart tests across harnesses). */
+  dir?: string;
+}
+
+export interface Harness {
+  dir: string;
+  caPem: string;
+  port: number;
+  adminPort: number;
+  adminUrl: string;
+  policyFile: string;
+  /** Every stdout JSON line so far (audit lines carry the record under `audit`). */
+  lines: Array<Record<string, unknown>>;
+  auditLines(): Array<Record<string, unknown>>;
+  writePolicy(yaml: string): void;
+  admin(pathname: string, init?: RequestInit): Promise<Response>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function agentKey(): { key: string; sha256: string } {
+  return newAgentKey();
+}
+
+export async function startHarness(o: HarnessOptions): Promise<Harness> {
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-'));
+  const ca = path.join(dir, 'ca');
+  if (!fs.existsSync(path.join(ca, 'ca.crt'))) {
+    fs.mkdirSync(ca, { recursive: true });
+    const pair = generateCa({ commonName: 'keybrake test mesh CA' });
+    fs.writeFileSync(path.join(ca, 'ca.crt'), pair.certPem);
+    fs.writeFileSync(path.join(ca, 'ca.key'), pair.keyPem, { mode: 0o600 });
+  }
+  for (const [ref, value] of Object.entries(o.secrets)) {
+    const file = path.join(dir, 'secrets', ref);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, value);
+  }
+  const upstreamCa = path.join(dir, 'upstream-ca.pem');
+  fs.writeFileSync(upstreamCa, o.upstreams.map((u) => u.caPem).join('\n'));
+  const policyFile = path.join(dir, 'policy.yaml');
+  fs.writeFileSync(policyFile, o.policyYaml);
+
+  const args = [
+    path.join(ROOT, 'src/cli.ts'), 'proxy',
+    '--policy', policyFile,
+    '--ca-cert', path.join(ca, 'ca.crt'),
+    '--ca-key', path.join(ca, 'ca.key'),
+    '--secrets-dir', path.join(dir, 'secrets'),
+    '--state-dir', path.join(dir, 'state'),
+    '--listen', '127.0.0.1:0',
+    '--admin-listen', '127.0.0.1:0',
+    '--upstream-ca', upstreamCa,
+    ...o.upstreams.flatMap((u) => ['--upstream', `${u.host}=${u.url}`]),
+    ...(o.args ?? []),
+  ];
+
+  const lines: Array<Record<string, unknown>> = [];
+  let child: ChildProcess | undefined;
+  const h: Harness = {
+    dir,
+    caPem: fs.readFileSync(path.join(ca, 'ca.crt'), 'utf8'),
+    port: 0,
+    adminPort: 0,
+    adminUrl: '',
+    policyFile,
+    lines,
+    auditLines: () => lines.filter((l) => l.msg === 'audit').map((l) => l.audit as Record<string, unknown>),
+    writePolicy: (yaml) => fs.writeFileSync(policyFile, yaml),
+    admin: (p, init) => fetch(`${h.adminUrl}${p}`, init),
+    restart: async () => {
+      await h.stop();
+      await launch();
+    },
+    stop: async () => {
+      if (!child || child.exitCode !== null) return;
+      const c = child;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL'); // a crash, not a graceful stop: what a restart must survive
+      await exited;
+    },
+    cleanup: async () => {
+      await h.stop();
+      if (!o.dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      const c = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      let stderr = '';
+      c.stderr?.on('data', (d) => (stderr += d));
+      const rl = readline.createInterface({ input: c.stdout! });
+      rl.on('line', (line) => {
+        let obj: Record<string, unknown>;
+        try {
+          obj = JSON.parse(line);
+        } catch {
+          return;
+        }
+        lines.push(obj);
+        if (obj.msg === 'keybrake proxy ready') {
+          h.port = (obj.listen as { port: number }).port;
+          h.adminPort = (obj.admin as { port: number }).port;
+          h.adminUrl = `http://127.0.0.1:${h.adminPort}`;
+          resolve();
+        }
+      });
+      c.once('exit', (code) => reject(new Error(`proxy exited with ${code} before ready: ${stderr.slice(-2000)}`)));
+    });
+  await launch();
+  return h;
+}
+
+/** Wait until `check` passes or time runs out. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, stepMs = 20): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, stepMs));
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { FilePolicySource } from '../../src/policy/source.ts';
+import { PolicyError } from '../../src/policy/load.ts';
+import type { CompiledPolicy } from '../../src/policy/compiled.ts';
+import { basePolicy, fakePacks } from './fake-pack.ts';
+
+let dir: string;
+const sources: FilePolicySource[] = [];
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keybrake-policy-'));
+});
+afterEach(() => {
+  for (const s of sources.splice(0)) s.stop();
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The example policy as YAML, with a per-minute request cap of `perMinute`. */
+function policyYaml(perMinute: number): string {
+  const doc = basePolicy();
+  doc.spec.vendors[0].caps![1].maxRequests = perMinute;
+  return stringify(doc);
+}
+
+const requestCap = (p: CompiledPolicy) => p.byHost.get('api.fakepay.test')!.caps[1].limit;
+
+/** Starts a source on a fresh file and records what it reports. */
+async function started(text: string) {
+  const file = path.join(dir, `policy-${sources.length}-${Date.now()}.yaml`);
+  await fs.writeFile(file, text);
+  const source = new FilePolicySource(file, fakePacks);
+  sources.push(source);
+  const changes: CompiledPolicy[] = [];
+  const errors: Error[] = [];
+  const initial = await source.start((p) => changes.push(p), (e) => errors.push(e));
+  return { file, source, initial, changes, errors };
+}
+
+async function waitFor<T>(probe: () => T | undefined, ms = 1000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const settle = (ms = 600) => new Promise((r) => setTimeout(r, ms));
+
+describe('FilePolicySource', () => {
+  it('starts with generation 1 from a good file', async () => {
+    const { initial } = await started(policyYaml(30));
+    expect(initial.generation).toBe(1);
+    expect(requestCap(initial)).toEqual({ kind: 'requests', count: 30 });
+  });
+
+  it('refuses to start from a bad, empty or missing file', async () => {
+    await expect(started(policyYaml(30).replace('1m', '1 minute'))).rejects.toThrow(/caps\[1\]\.window: "1 minute" is not a duration/);
+    await expect(started('# nothing yet\n')).rejects.toThrow(/contains no EgressPolicy document/);
+    const missing = new FilePolicySource(path.join(dir, 'absent.yaml'), fakePacks);
+    await expect(missing.start(() => {}, () => {})).rejects.toBeInstanceOf(PolicyError);
+  });
+
+  it('puts a good edit in force within one second', async () => {
+    const { file, changes } = await started(policyYaml(30));
+    const edited = Date.now();
+    await fs.writeFile(file, policyYaml(60));
+    const next = await waitFor(() => changes[0]);
+    expect(Date.now() - edited).toBeLessThan(1000);
+    expect(next.generation).toBe(2);
+    expect(requestCap(next)).toEqual({ kind: 'requests', count: 60 });
+  });
+
+  it('keeps the last good policy on an invalid edit and reports why', async () => {
+    const { file, changes, errors } = await started(policyYaml(30));
+    await fs.writeFile(file, policyYaml(30).replace('maxRequests: 30', 'maxRequests: lots'));
+    const error = await waitFor(() => errors[0]);
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).problems).toEqual([
+      'policy[0] "support-refunds": spec.vendors[0].caps[1].maxRequests: must be a positive whole number, found "lots"',
+    ]);
+    await settle();
+    expect(changes).toEqual([]);
+    expect(errors).toHaveLength(1); // watch and poll both saw it; reported once
+
+    await fs.writeFile(file, policyYaml(45));
+    const next = await waitFor(() => changes[0]);
+    expect(next.generation).toBe(2);
+    expect(requestCap(next)).toEqual({ kind: 'requests', count: 45 });
+  });
+
+  it('follows rename-on-save, and keeps following after it', async () => {
+    const { file, changes } = await started(policyYaml(30));
+    const saveByRename = async (text: string) => {
+      const tmp = `${file}.swp`;
+      await fs.writeFile(tmp, text);
+      await fs.rename(tmp, file);
+    };
+    await saveByRename(policyYaml(40));
+    expect(requestCap(await waitFor(() => changes[0]))).toEqual({ kind: 'requests', count: 40 });
+    await saveByRename(policyYaml(50));
+    const second = await waitFor(() => changes[1]);
+    expect(second.generation).toBe(3);
+    expect(requestCap(second)).toEqual({ kind: 'requests', count: 50 });
+  });
+
+  it('ignores saves that do not change the content', async () => {
+    const { file, changes, errors } = await started(policyYaml(30));
+    await fs.writeFile(file, policyYaml(30));
+    await settle();
+    expect(changes).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a file that stays missing, keeping the last good policy', async () => {
+    const { file, changes, errors } = await started(policyYaml(30));
+    await fs.rm(file);
+    const error = await waitFor(() => errors[0], 2500);
+    expect(error.message).toMatch(/is missing; keeping the last good policy$/);
+    await fs.writeFile(file, policyYaml(35));
+    expect(requestCap(await waitFor(() => changes[0]))).toEqual({ kind: 'requests', count: 35 });
+  });
+
+  it('reports nothing after stop()', async () => {
+    const { file, source, changes, errors } = await started(policyYaml(30));
+    source.stop();
+    await fs.writeFile(file, policyYaml(99));
+    await settle();
+    expect(changes).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
