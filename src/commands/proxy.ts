@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import pino from 'pino';
 import { FilePolicySource } from '../policy/source.ts';
-import { getPack } from '../vendors/registry.ts';
+import { getPack, listPacks } from '../vendors/registry.ts';
 import { startProxy } from '../proxy/proxy.ts';
 import { helpText, missingRequired, parseFlags, parseHostPort, type FlagSpec } from './flags.ts';
 
@@ -47,7 +47,7 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   }
   const log = pino({ level: String(f['log-level']), base: { svc: 'keybrake' } });
   const proxy = await startProxy({
-    policySource: new FilePolicySource(String(f.policy), getPack, log),
+    policySource: new FilePolicySource(String(f.policy), getPack, log, listPacks().map((p) => p.id)),
     caCertPem: fs.readFileSync(String(f['ca-cert']), 'utf8'),
     caKeyPem: fs.readFileSync(String(f['ca-key']), 'utf8'),
     secretsDir: String(f['secrets-dir']),

@@ -22,8 +22,8 @@ export interface FakeVendor {
   port: number;
   caPem: string;
   received: Received[];
-  /** While set, responses wait until release() is called. */
-  hold(): void;
+  /** While set, responses (to requests matching `which`, default all) wait until release() is called. */
+  hold(which?: (req: Received) => boolean): void;
   release(): void;
   /** Resolves when `n` requests have arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
@@ -37,6 +37,7 @@ export async function startFakeVendor(handler: Handler): Promise<FakeVendor> {
   const received: Received[] = [];
   let current = handler;
   let held: Array<() => void> | undefined;
+  let holds: (req: Received) => boolean = () => true;
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const sockets = new Set<net.Socket>();
   const server = https.createServer({ SNICallback: minter.sniCallback }, async (req, res) => {
@@ -45,7 +46,7 @@ export async function startFakeVendor(handler: Handler): Promise<FakeVendor> {
     const r: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     received.push(r);
     for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
-    if (held) await new Promise<void>((resolve) => held?.push(resolve));
+    if (held && holds(r)) await new Promise<void>((resolve) => held?.push(resolve));
     const out = current(r);
     const text = JSON.stringify(out.body);
     res.writeHead(out.status ?? 200, { 'content-type': 'application/json', 'request-id': `req_fake_${received.length}`, ...out.headers });
@@ -62,8 +63,9 @@ export async function startFakeVendor(handler: Handler): Promise<FakeVendor> {
     port,
     caPem: ca.certPem,
     received,
-    hold: () => {
+    hold: (which = () => true) => {
       held = [];
+      holds = which;
     },
     release: () => {
       const list = held ?? [];

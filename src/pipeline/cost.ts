@@ -50,15 +50,15 @@ async function lookUpAmount(
     );
   const headers = lookupHeaders(ctx, services);
   if (!headers.ok) return failed(headers.why);
-  let found: { amount: number; currency: string } | undefined;
+  let res: { status: number; body: unknown };
   try {
-    const res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
-    if (res.status < 200 || res.status > 299) return failed(`failed: ${ctx.vendor.pack.id} answered ${res.status}`);
-    found = estimate.read(res.body);
+    res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
   } catch (err) {
     services.log.warn({ err: (err as Error).message, requestId: ctx.id, path: estimate.path }, 'cost lookup failed');
-    return failed('failed: the vendor did not answer in time');
+    return failed('failed: the vendor did not answer (timeout or connection error)');
   }
+  if (res.status < 200 || res.status > 299) return failed(`failed: ${ctx.vendor.pack.id} answered ${res.status}`);
+  const found = estimate.read(res.body);
   if (!found || !Number.isSafeInteger(found.amount) || found.amount < 0) {
     return failed('failed: the object does not say its amount and currency');
   }

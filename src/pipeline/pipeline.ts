@@ -21,8 +21,8 @@ import { auditRecord } from './audit.ts';
 
 /** Steps 5–9 of DESIGN.md, in order (classify and terminate happen in src/proxy). */
 export const STEPS: readonly Step[] = [
-  checkKill, //          5. killed → refuse, before anything else
-  identifyOperation, //  4. operation id + body in the vendor's encoding
+  identifyOperation, //  4. operation id + body in the vendor's encoding (no I/O: cheap)
+  checkKill, //          5. killed → refuse
   checkAgentKey, //      5. a listed, unrevoked keybrake agent key
   swapCredential, //     10a. real key from the Secret (refuses account mismatches early)
   evaluateRules, //      6. default deny; allow rules, field constraints, CEL
