@@ -8,9 +8,15 @@ interface Entry {
   expiresAt: number;
 }
 
+/** A rolling key: its entries in arrival order (so in expiry order) and their running total. */
+interface Rolling {
+  total: number;
+  entries: Map<string, Entry>;
+}
+
 class MemoryStore implements LedgerStore {
   /** Rolling keys: one entry per reservation, dropped once expired. */
-  private readonly rolling = new Map<string, Map<string, Entry>>();
+  private readonly rolling = new Map<string, Rolling>();
   /** Calendar buckets: one counter per key until the bucket ends. */
   private readonly buckets = new Map<string, Entry>();
   private readonly reservations = new Map<string, StoredReservation>();
@@ -25,17 +31,15 @@ class MemoryStore implements LedgerStore {
     const bucket = this.buckets.get(key);
     if (bucket && bucket.expiresAt <= now) this.buckets.delete(key);
     else if (bucket) return bucket.amount;
-    const entries = this.liveEntries(key, now);
-    let used = 0;
-    for (const e of entries?.values() ?? []) used += e.amount;
-    return used;
+    return this.live(key, now)?.total ?? 0;
   }
 
   hold(charge: HeldCharge, requestId: string): void {
     if (charge.rolling) {
-      const entries = this.rolling.get(charge.key) ?? new Map<string, Entry>();
-      entries.set(requestId, { amount: charge.amount, expiresAt: charge.expiresAt });
-      this.rolling.set(charge.key, entries);
+      const rolling = this.rolling.get(charge.key) ?? { total: 0, entries: new Map<string, Entry>() };
+      rolling.entries.set(requestId, { amount: charge.amount, expiresAt: charge.expiresAt });
+      rolling.total += charge.amount;
+      this.rolling.set(charge.key, rolling);
     } else {
       const bucket = this.buckets.get(charge.key);
       this.buckets.set(charge.key, { amount: (bucket?.amount ?? 0) + charge.amount, expiresAt: charge.expiresAt });
@@ -44,10 +48,11 @@ class MemoryStore implements LedgerStore {
 
   adjust(charge: HeldCharge, requestId: string, amount: number, now: number): void {
     if (charge.rolling) {
-      const entries = this.liveEntries(charge.key, now);
-      const entry = entries?.get(requestId);
-      if (!entries || !entry) return;
-      if (amount === 0) entries.delete(requestId);
+      const rolling = this.live(charge.key, now);
+      const entry = rolling?.entries.get(requestId);
+      if (!rolling || !entry) return;
+      rolling.total += amount - entry.amount;
+      if (amount === 0) rolling.entries.delete(requestId);
       else entry.amount = amount;
     } else {
       const bucket = this.buckets.get(charge.key);
@@ -96,12 +101,21 @@ class MemoryStore implements LedgerStore {
     this.loops.clear();
   }
 
-  private liveEntries(key: string, now: number): Map<string, Entry> | undefined {
-    const entries = this.rolling.get(key);
-    if (!entries) return undefined;
-    for (const [id, e] of entries) if (e.expiresAt <= now) entries.delete(id);
-    if (entries.size === 0) this.rolling.delete(key);
-    return entries;
+  /**
+   * The key's entries after dropping those that left the window. Entries arrive
+   * in time order (the clock goes forward) and share the key's window length,
+   * so expired ones are at the front: the scan stops at the first live entry.
+   */
+  private live(key: string, now: number): Rolling | undefined {
+    const rolling = this.rolling.get(key);
+    if (!rolling) return undefined;
+    dropWhile(rolling.entries, (e) => {
+      if (e.expiresAt > now) return false;
+      rolling.total -= e.amount;
+      return true;
+    });
+    if (rolling.entries.size === 0) this.rolling.delete(key);
+    return rolling;
   }
 }
 

@@ -1,7 +1,8 @@
 // One `where` entry of a rule: which value it reads (a dotted body path or a
-// header) and the checks on it. Ambiguity is refused: a list or object where
-// one value is expected is a miss, and so is a number that is not a canonical
-// decimal (never coerced to 0).
+// header) and the checks on it. `in`, `notIn` and `matches` hold for a list of
+// values when every element satisfies them (so one rule covers every
+// recipient); anything else ambiguous is a miss: an object, a list under
+// `min`/`max`, a number that is not a canonical decimal (never coerced to 0).
 import type { FieldConstraint } from './schema.ts';
 import type { RuleInput } from './compiled.ts';
 import { numericValue } from './decimal.ts';
@@ -36,35 +37,69 @@ export function compileConstraint(key: string, constraint: FieldConstraint): Con
 
   return (input) => {
     const value = readField(field, input);
+    if (value instanceof ListCrossing) return `${label} reads across a list of ${value.length}; name one element (${value.example})`;
     const absent = value === undefined || value === null;
     if (constraint.present === false) return absent ? undefined : `${label} must be absent`;
     if (constraint.present === true && (absent || isEmpty(value))) return `${label} is required`;
     // Only `notIn` holds vacuously for a missing value; every other check needs one.
     if (absent) return needsValue ? `${label} is required` : undefined;
     if (!needsValue && !notInList) return undefined; // presence alone: a list or object may be present
-    if (typeof value === 'object') {
-      return `${label} must be a single value, found ${Array.isArray(value) ? `a list of ${value.length}` : 'an object'}`;
-    }
     if (constraint.min !== undefined || constraint.max !== undefined) {
+      if (typeof value === 'object') return `${label} must be a single value, found ${shape(value)}`;
       const n = numericValue(value);
       if (n === undefined) return `${label} ${show(value)} is not a number`;
       if (constraint.min !== undefined && n < constraint.min) return `${label} ${n} < min ${constraint.min}`;
       if (constraint.max !== undefined && n > constraint.max) return `${label} ${n} > max ${constraint.max}`;
     }
-    const text = String(value);
-    if (inList && !inList.includes(text)) return `${label} ${show(text)} not in ${showList(inList)}`;
-    if (notInList?.includes(text)) return `${label} ${show(text)} is refused (notIn ${showList(notInList)})`;
-    if (regex && !regex.test(text)) return `${label} ${show(text)} does not match /${constraint.matches}/`;
+    if (!inList && !notInList && !regex) return undefined;
+    if (!Array.isArray(value)) {
+      if (typeof value === 'object') return `${label} must be a value or a list of values, found ${shape(value)}`;
+      return checkText(label, String(value));
+    }
+    if (!value.every(isScalar)) return `${label} must be a value or a list of values, found a list holding ${shape(value.find((v) => !isScalar(v)))}`;
+    // An empty list satisfies "every element" vacuously; `in` and `matches` still demand something to check.
+    if (value.length === 0 && (inList || regex)) return `${label} is an empty list`;
+    for (const [i, element] of value.entries()) {
+      const miss = checkText(`${label}[${i}]`, String(element));
+      if (miss) return miss;
+    }
     return undefined;
   };
+
+  function checkText(name: string, text: string): string | undefined {
+    if (inList && !inList.includes(text)) return `${name} ${show(text)} not in ${showList(inList)}`;
+    if (notInList?.includes(text)) return `${name} ${show(text)} is refused (notIn ${showList(notInList)})`;
+    if (regex && !regex.test(text)) return `${name} ${show(text)} does not match /${constraint.matches}/`;
+    return undefined;
+  }
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function shape(value: unknown): string {
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  return value === null ? 'null' : 'an object';
+}
+
+/** `items.price` where `items` is a list: which element is meant cannot be told. */
+class ListCrossing {
+  readonly length: number;
+  /** The key with an index where the list is crossed: `items.0.price`. */
+  readonly example: string;
+  constructor(length: number, example: string) {
+    this.length = length;
+    this.example = example;
+  }
 }
 
 function readField(field: FieldKey, input: RuleInput): unknown {
   if (field.kind === 'header') return input.headers[field.name];
   let current: unknown = input.body;
-  for (const segment of field.path) {
+  for (const [i, segment] of field.path.entries()) {
     if (Array.isArray(current) && /^(0|[1-9][0-9]*)$/.test(segment)) current = current[Number(segment)];
-    else if (Array.isArray(current)) return current; // `items.price` over a list: ambiguous, reported as a list
+    else if (Array.isArray(current)) return new ListCrossing(current.length, [...field.path.slice(0, i), '0', ...field.path.slice(i)].join('.'));
     else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
       current = (current as Record<string, unknown>)[segment];
     } else return undefined;

@@ -29,10 +29,20 @@ describe('where constraints', () => {
     },
   );
 
-  it('refuses a list or an object where one value is expected', () => {
+  it('refuses a list under min/max, and an object anywhere a value is expected', () => {
     expect(miss('amount', { max: 5000 }, { amount: ['100', '200'] })).toBe('amount must be a single value, found a list of 2');
-    expect(miss('customer', { in: ['cus_A'] }, { customer: { id: 'cus_A' } })).toBe('customer must be a single value, found an object');
-    expect(miss('items.price', { in: ['price_1'] }, { items: [{ price: 'price_1' }] })).toBe('items.price must be a single value, found a list of 1');
+    expect(miss('amount', { min: 1 }, { amount: [] })).toBe('amount must be a single value, found a list of 0');
+    expect(miss('customer', { in: ['cus_A'] }, { customer: { id: 'cus_A' } })).toBe('customer must be a value or a list of values, found an object');
+    expect(miss('customer', { notIn: ['cus_B'] }, { customer: { id: 'cus_A' } })).toBe('customer must be a value or a list of values, found an object');
+  });
+
+  it('refuses a path that crosses a list without an index, whatever the list holds', () => {
+    expect(miss('items.price', { in: ['price_1'] }, { items: [{ price: 'price_1' }] })).toBe(
+      'items.price reads across a list of 1; name one element (items.0.price)',
+    );
+    // a list of strings has no `price`: its elements are never checked as if they were prices
+    expect(miss('items.price', { in: ['a', 'b'] }, { items: ['a', 'b'] })).toBe('items.price reads across a list of 2; name one element (items.0.price)');
+    expect(miss('items.price', { notIn: ['x'] }, { items: ['a'] })).toContain('reads across a list');
     expect(miss('items.0.price', { in: ['price_1'] }, { items: [{ price: 'price_1' }] })).toBeUndefined();
   });
 
@@ -67,7 +77,6 @@ describe('where constraints', () => {
     expect(miss('metadata.ticket_id', { present: true }, { metadata: 'T-1' })).toBe('metadata.ticket_id is required');
     expect(miss('metadata', { present: true }, { metadata: { ticket_id: 'T-1' } })).toBeUndefined();
     expect(miss('metadata', { present: true }, { metadata: {} })).toBe('metadata is required');
-    expect(miss('customer', { notIn: ['cus_A'] }, { customer: ['cus_B', 'cus_A'] })).toBe('customer must be a single value, found a list of 2');
     expect(miss('transfer_data.destination', { present: false }, {})).toBeUndefined();
     expect(miss('transfer_data.destination', { present: false }, { transfer_data: { destination: '' } })).toBe(
       'transfer_data.destination must be absent',
@@ -77,6 +86,50 @@ describe('where constraints', () => {
   it('matches tests the string value', () => {
     expect(miss('to', { matches: '^\\+1' }, { to: '+15551234' })).toBeUndefined();
     expect(miss('to', { matches: '^\\+1' }, { to: '+4420123' })).toBe('to "+4420123" does not match /^\\+1/');
+  });
+
+  describe('over a list of values, every element must satisfy in, notIn and matches', () => {
+    const domains = (...d: unknown[]) => ({ recipient_domains: d });
+    const ours = { in: ['example.com', 'example.org'] };
+
+    it('in: every element is listed; the message names the first that is not', () => {
+      expect(miss('recipient_domains', ours, domains('example.com', 'example.org'))).toBeUndefined();
+      expect(miss('recipient_domains', ours, domains('example.com', 'evil.test', 'other.test'))).toBe(
+        'recipient_domains[1] "evil.test" not in [example.com, example.org]',
+      );
+      expect(miss('quantities', { in: [1, 2] }, { quantities: [2, '1'] })).toBeUndefined();
+    });
+
+    it('notIn: no element is listed', () => {
+      expect(miss('customer', { notIn: ['cus_A'] }, { customer: ['cus_B', 'cus_C'] })).toBeUndefined();
+      expect(miss('customer', { notIn: ['cus_A'] }, { customer: ['cus_B', 'cus_A'] })).toBe('customer[1] "cus_A" is refused (notIn [cus_A])');
+    });
+
+    it('matches: every element matches', () => {
+      const https = { matches: '^https:' };
+      expect(miss('MediaUrl', https, { MediaUrl: ['https://cdn.example.com/a.png', 'https://cdn.example.com/b.png'] })).toBeUndefined();
+      expect(miss('MediaUrl', https, { MediaUrl: ['https://cdn.example.com/a.png', 'http://evil.test/x'] })).toBe(
+        'MediaUrl[1] "http://evil.test/x" does not match /^https:/',
+      );
+    });
+
+    it('an empty list fails in and matches, and passes notIn', () => {
+      expect(miss('recipient_domains', ours, domains())).toBe('recipient_domains is an empty list');
+      expect(miss('recipient_domains', { matches: '^example' }, domains())).toBe('recipient_domains is an empty list');
+      expect(miss('recipient_domains', { notIn: ['evil.test'] }, domains())).toBeUndefined();
+    });
+
+    it('a list holding an object, a list or null is a miss', () => {
+      expect(miss('to', { in: ['a@example.com'] }, { to: ['a@example.com', { email: 'a@example.com' }] })).toBe(
+        'to must be a value or a list of values, found a list holding an object',
+      );
+      expect(miss('to', { notIn: ['x'] }, { to: [['a']] })).toBe('to must be a value or a list of values, found a list holding a list of 1');
+      expect(miss('to', { matches: '.' }, { to: ['a', null] })).toBe('to must be a value or a list of values, found a list holding null');
+    });
+
+    it('min and max with in on a list: the list is still a miss', () => {
+      expect(miss('counts', { in: [1, 2], max: 5 }, { counts: [1, 2] })).toBe('counts must be a single value, found a list of 2');
+    });
   });
 
   it('reads headers by case-insensitive name', () => {
