@@ -16,5 +16,7 @@ export async function openLedger(spec: string | undefined, stateDir: string): Pr
     await ledger.ready(REDIS_STARTUP_WAIT_MS);
     return ledger;
   }
-  throw new Error(`--ledger ${JSON.stringify(spec)} is not a ledger: use sqlite (the default), memory, or redis://host:port`);
+  // Only the scheme is echoed: a URL may carry a password.
+  const kind = JSON.stringify(spec.split(':')[0]);
+  throw new Error(`--ledger ${kind} is not a ledger: use sqlite (the default), memory, or redis://host:port`);
 }

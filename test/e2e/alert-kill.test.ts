@@ -12,7 +12,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager.ts';
 import { rulesFromDeploy, startPrometheus, type TestPrometheus } from '../helpers/prometheus.ts';
@@ -197,9 +197,15 @@ describe('spend alert → Alertmanager → the real proxy', () => {
     expect(refusedAt).toBeGreaterThanOrEqual(killedAt);
   });
 
-  it('exports the kill on /metrics for Prometheus to see', async () => {
-    const [killed] = await prometheus.query('keybrake_killed{reason="alertmanager"} == 1');
-    expect(killed?.metric).toMatchObject({ namespace: SELF.namespace, pod: SELF.pod });
+  it('exports the kill on /metrics, and Prometheus sees it on its next scrape', async () => {
+    const metrics = parseExposition(await (await h.admin('/metrics')).text());
+    expect(sampleValue(metrics, 'keybrake_killed', { reason: 'alertmanager' })).toBe(1);
+    const [killed] = await eventually(async () => {
+      const found = await prometheus.query('keybrake_killed{reason="alertmanager"} == 1');
+      expect(found).toHaveLength(1);
+      return found;
+    }, 5_000, 200);
+    expect(killed.metric).toMatchObject({ namespace: SELF.namespace, pod: SELF.pod });
   });
 });
 

@@ -23,4 +23,4 @@ spec:
 ${extra}`;
 }
 
-export const REAL_STRIPE_KEY = 'sk_test_realkey_never_in_agent_0001';
+export { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';

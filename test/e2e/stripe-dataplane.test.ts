@@ -5,37 +5,22 @@ import https from 'node:https';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import Stripe from 'stripe';
-import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
-import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey } from '../helpers/proxy-harness.ts';
+import { REAL_STRIPE_KEY, useStripeProxy } from '../helpers/stripe-fixture.ts';
 import { stripeTransparent, stripeViaConnect } from '../helpers/stripe-client.ts';
-import { REAL_STRIPE_KEY, stripePolicy } from './policies.ts';
+import { stripePolicy } from './policies.ts';
 
-let fake: FakeVendor;
-let h: Harness;
-const agent = agentKey();
+const fx = useStripeProxy((sha) => stripePolicy(sha));
+const agent = fx.agent;
 
-beforeAll(async () => {
-  fake = await startFakeVendor(stripeHandler);
-  h = await startHarness({
-    policyYaml: stripePolicy(agent.sha256),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-  });
-});
-afterAll(async () => {
-  await h?.cleanup();
-  await fake?.close();
-});
-
-const posts = () => fake.received.filter((r) => r.method === 'POST');
+const posts = () => fx.fake.received.filter((r) => r.method === 'POST');
 
 /** Raw HTTPS request over a transparent-mode connection (SNI api.stripe.com). */
 function raw(opts: { method: string; path: string; headers: Record<string, string>; body?: Buffer }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1', port: h.port, servername: 'api.stripe.com', ca: h.caPem, method: opts.method, path: opts.path,
+        host: '127.0.0.1', port: fx.h.port, servername: 'api.stripe.com', ca: fx.h.caPem, method: opts.method, path: opts.path,
         headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}`, ...opts.headers },
       },
       (res) => {
@@ -50,8 +35,8 @@ function raw(opts: { method: string; path: string; headers: Record<string, strin
 }
 
 describe.each([
-  ['explicit proxy (CONNECT)', () => stripeViaConnect(agent.key, h.port, h.caPem)],
-  ['transparent (SNI)', () => stripeTransparent(agent.key, h.port, h.caPem)],
+  ['explicit proxy (CONNECT)', () => stripeViaConnect(agent.key, fx.h.port, fx.h.caPem)],
+  ['transparent (SNI)', () => stripeTransparent(agent.key, fx.h.port, fx.h.caPem)],
 ])('stripe SDK in %s mode', (_mode, client) => {
   it('forwards an allowed refund with the real key, never the agent key', async () => {
     const before = posts().length;
@@ -61,12 +46,12 @@ describe.each([
     expect(arrived).toHaveLength(1);
     expect(arrived[0].path).toBe('/v1/refunds');
     expect(arrived[0].headers.authorization).toBe(`Bearer ${REAL_STRIPE_KEY}`);
-    for (const r of fake.received) expect(JSON.stringify(r.headers)).not.toContain(agent.key);
+    for (const r of fx.fake.received) expect(JSON.stringify(r.headers)).not.toContain(agent.key);
   });
 
   it('refuses a refund over the rule max before it reaches Stripe, naming the rule, without retries', async () => {
-    const before = fake.received.length;
-    const auditBefore = h.auditLines().length;
+    const before = fx.fake.received.length;
+    const auditBefore = fx.h.auditLines().length;
     const err = await client()
       .refunds.create({ charge: 'ch_1', amount: 9000, metadata: { ticket_id: 'T-2' } })
       .catch((e: unknown) => e);
@@ -74,39 +59,39 @@ describe.each([
     expect((err as Stripe.errors.StripeError).message).toContain('partial-refunds-on-tickets');
     expect((err as Stripe.errors.StripeError).message).toMatch(/9000.*5000/);
     expect((err as Stripe.errors.StripeError).code).toBe('keybrake_rule_denied');
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
     // exactly one call reached the proxy: the SDK did not retry the refusal
     await new Promise((r) => setTimeout(r, 300));
-    const denied = h.auditLines().slice(auditBefore).filter((l) => l.decision === 'denied');
+    const denied = fx.h.auditLines().slice(auditBefore).filter((l) => l.decision === 'denied');
     expect(denied).toHaveLength(1);
     expect(denied[0].rule).toBe('partial-refunds-on-tickets');
   });
 
   it('refuses a payout as not allowed by any rule', async () => {
-    const before = fake.received.length;
+    const before = fx.fake.received.length;
     const err = await client().payouts.create({ amount: 100, currency: 'usd' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripePermissionError);
     expect((err as Error).message).toMatch(/payouts\.create.*not allowed/);
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
   });
 });
 
 describe('credentials', () => {
   it('refuses a real vendor key presented by the agent', async () => {
-    const before = fake.received.length;
-    const err = await stripeViaConnect('sk_live_someone_pasted_the_real_key', h.port, h.caPem).customers.list().catch((e: unknown) => e);
+    const before = fx.fake.received.length;
+    const err = await stripeViaConnect('sk_live_someone_pasted_the_real_key', fx.h.port, fx.h.caPem).customers.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
   });
 
   it('refuses an unlisted agent key', async () => {
-    const err = await stripeViaConnect(agentKey().key, h.port, h.caPem).customers.list().catch((e: unknown) => e);
+    const err = await stripeViaConnect(agentKey().key, fx.h.port, fx.h.caPem).customers.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((err as Error).message).toMatch(/not listed/);
   });
 
   it('audit lines carry no secret and no body', async () => {
-    const all = JSON.stringify(h.lines);
+    const all = JSON.stringify(fx.h.lines);
     expect(all).not.toContain(REAL_STRIPE_KEY);
     expect(all).not.toContain(agent.key);
     expect(all).not.toContain('ticket_id');
@@ -117,25 +102,25 @@ describe('request hygiene', () => {
   const form = (s: string) => ({ 'content-type': 'application/x-www-form-urlencoded' as const, body: Buffer.from(s) });
 
   it('refuses two values for amount', async () => {
-    const before = fake.received.length;
+    const before = fx.fake.received.length;
     const f = form('charge=ch_1&amount=100&amount=9000&metadata[ticket_id]=T');
     const r = await raw({ method: 'POST', path: '/v1/refunds', headers: { 'content-type': f['content-type'] }, body: f.body });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).error.message).toMatch(/amount/);
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
-    const before = fake.received.length;
+    const before = fx.fake.received.length;
     const big = form(`charge=ch_1&amount=100&metadata[ticket_id]=T&description=${'x'.repeat(1024 * 1024)}`);
     const r = await raw({ method: 'POST', path: '/v1/refunds', headers: { 'content-type': big['content-type'] }, body: big.body });
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body).error.code).toBe('keybrake_body_too_large');
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
   });
 
   it('refuses a gzip body', async () => {
-    const before = fake.received.length;
+    const before = fx.fake.received.length;
     const r = await raw({
       method: 'POST', path: '/v1/refunds',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
@@ -143,7 +128,7 @@ describe('request hygiene', () => {
     });
     expect(r.status).toBe(415);
     expect(JSON.parse(r.body).error.code).toBe('keybrake_compressed_body');
-    expect(fake.received.length).toBe(before);
+    expect(fx.fake.received.length).toBe(before);
   });
 
   it('refuses a Host header that differs from the TLS server name', async () => {
@@ -153,20 +138,20 @@ describe('request hygiene', () => {
   });
 
   it('refuses plain HTTP on the listener', async () => {
-    const res = await fetch(`http://127.0.0.1:${h.port}/v1/customers`).catch((e: Error) => e);
+    const res = await fetch(`http://127.0.0.1:${fx.h.port}/v1/customers`).catch((e: Error) => e);
     expect(res instanceof Response ? res.status : 0).toBe(400);
   });
 
   it('resets TLS for a host that is neither governed nor passthrough', async () => {
     const outcome = await new Promise<string>((resolve) => {
-      const s = tls.connect({ host: '127.0.0.1', port: h.port, servername: 'api.example.com', ca: h.caPem }, () => resolve('connected'));
+      const s = tls.connect({ host: '127.0.0.1', port: fx.h.port, servername: 'api.example.com', ca: fx.h.caPem }, () => resolve('connected'));
       s.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`));
     });
     expect(outcome).toMatch(/^error/);
   });
 
   it('evaluates every request on a keep-alive connection on its own', async () => {
-    const client = stripeTransparent(agent.key, h.port, h.caPem);
+    const client = stripeTransparent(agent.key, fx.h.port, fx.h.caPem);
     const before = posts().length;
     await client.refunds.create({ charge: 'ch_1', amount: 100, metadata: { ticket_id: 'T-3' } });
     const denied = await client.refunds.create({ charge: 'ch_1', amount: 6000, metadata: { ticket_id: 'T-3' } }).catch((e: unknown) => e);

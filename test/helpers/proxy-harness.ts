@@ -136,7 +136,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       });
       c.once('exit', (code) => reject(new Error(`proxy exited with ${code} before ready: ${stderr.slice(-2000)}`)));
     });
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    if (!o.dir) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return h;
 }
 

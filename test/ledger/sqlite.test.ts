@@ -21,7 +21,7 @@ describe('sqlite ledger', () => {
     const stateDir = join(root, 'shared');
     await openSqliteLedger(stateDir).close(); // create the schema before the race
     const keys = 300;
-    const barrier = new SharedArrayBuffer(4);
+    const barrier = new SharedArrayBuffer(8);
     const now = Date.UTC(2025, 0, 1);
     const workers = Array.from(
       { length: 4 },
