@@ -180,7 +180,7 @@ class AdminClient {
 
 function formatRow(label: string, samplesMs: readonly number[]): string {
   const cell = (p: number) => `${percentile(samplesMs, p).toFixed(2).padStart(8)} ms`;
-  return `  ${label.padEnd(34)}${cell(50)}${cell(90)}${cell(99)}${cell(100)}`;
+  return `  ${label.padEnd(40)}${cell(50)}${cell(90)}${cell(99)}${cell(100)}`;
 }
 
 /** The bench entry point (`npm run bench` calls it through test/bench/run.ts). */
@@ -193,7 +193,7 @@ export async function run(): Promise<void> {
   console.log(
     `\nkill latency over ${TRIALS} trials per trigger (after ${WARMUP_TRIALS} warm-up): real \`keybrake proxy\` process,\n` +
       "agent call held in flight at the fake vendor, keep-alive admin client; 'answered' includes persisting the kill\n" +
-      `  ${'trigger → event'.padEnd(34)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}\n` +
+      `  ${'trigger → event'.padEnd(40)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}\n` +
       rows.join('\n'),
   );
 }

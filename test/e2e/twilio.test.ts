@@ -3,7 +3,7 @@
 // loopback fake of api.twilio.com, in explicit (CONNECT) and transparent mode.
 import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
-import { agentKey } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually } from '../helpers/proxy-harness.ts';
 import { twilioHandler } from './fakes/twilio.ts';
 import { proxiedVendor, type ProxiedVendor } from './fakes/proxied-vendor.ts';
 import { httpsAgentFor, MODES, type Mode } from './fakes/network.ts';
@@ -54,7 +54,8 @@ const setUp = () =>
 /**
  * twilio-node as an agent configures it: Account SID (or API key SID) and the
  * keybrake key in place of the auth token. Its RequestClient keeps its axios
- * instance public; the agent only swaps in the pod's https agent.
+ * instance public; the agent only swaps in the pod's https agent. autoRetry is
+ * on, as an agent would turn it on, so a refusal that invited retries would show.
  */
 function client(s: ProxiedVendor, mode: Mode, username = ACCOUNT_SID, opts: { accountSid?: string } = {}): twilio.Twilio {
   const httpClient = new twilio.RequestClient({ autoRetry: true });
@@ -86,6 +87,7 @@ describe.each(MODES)('twilio SDK, %s mode', (mode) => {
 
   it('refuses an SMS to a country outside the To rule as a RestException, before it reaches Twilio', async () => {
     const before = s.fake.received.length;
+    const auditBefore = s.h.auditLines().length;
     const err = await refusal(client(s, mode).messages.create({ to: '+33612345678', from: '+15005550006', body: 'Bonjour' }));
     expect(err.status).toBe(403);
     expect(err.code).toBe(20403);
@@ -93,6 +95,8 @@ describe.each(MODES)('twilio SDK, %s mode', (mode) => {
       'rule sms-to-us-and-uk: To "+33612345678" does not match /^\\+(1|44)[0-9]+$/ [keybrake_rule_denied]',
     );
     expect(s.fake.received.length).toBe(before);
+    // one call reached the proxy: the SDK did not retry the refusal
+    await eventually(() => expect(s.h.auditLines().slice(auditBefore).filter((l) => l.decision === 'denied')).toHaveLength(1));
   });
 
   it('refuses a call longer than the rule allows, and one the policy does not allow at all', async () => {

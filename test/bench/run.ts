@@ -1,0 +1,24 @@
+// `npm run bench`: every benchmark in order. A missing or failing module is
+// reported and the rest still run; the bench is not a test, so it exits 0.
+import { canPin } from './lib.ts';
+
+// Each module exports `async function run(): Promise<void>`. Loaded by a computed
+// specifier: audit.ts and kill-latency.ts are written by others and may be absent.
+const BENCHES = ['dataplane', 'ledger', 'audit', 'kill-latency'];
+const load = (name: string): Promise<{ run?: () => Promise<void> }> => import(`./${name}.ts`);
+
+const started = performance.now();
+console.log(`keybrake bench: node ${process.version}, ${canPin() ? 'pinned with taskset (2 cores)' : 'unpinned (taskset or a second core missing)'}`);
+for (const name of BENCHES) {
+  const t0 = performance.now();
+  try {
+    const mod = await load(name);
+    if (typeof mod.run !== 'function') throw new Error('exports no run()');
+    await mod.run();
+    console.log(`[${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s]`);
+  } catch (err) {
+    console.log(`\n[${name}: skipped — ${(err as Error).message}]`);
+  }
+}
+console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+process.exit(0);
