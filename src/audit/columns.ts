@@ -35,13 +35,13 @@ export const COLUMNS: { readonly [K in keyof Required<AuditRecord>]: string } = 
 const FIELDS = Object.keys(COLUMNS) as Array<keyof AuditRecord>;
 const COLUMN_LIST = FIELDS.map((f) => COLUMNS[f]).join(', ');
 
-/** `INSERT … VALUES (…), (…)` for `rows` records, `$n` placeholders. */
+/** `INSERT … VALUES (…), (…) ON CONFLICT (event_id) DO NOTHING` for `rows` records, `$n` placeholders. */
 export function insertSql(rows: number): string {
   const width = FIELDS.length;
   const tuples = Array.from({ length: rows }, (_, r) =>
     `(${FIELDS.map((_, c) => `$${r * width + c + 1}`).join(', ')})`,
   );
-  return `INSERT INTO audit_events (${COLUMN_LIST}) VALUES ${tuples.join(', ')}`;
+  return `INSERT INTO audit_events (${COLUMN_LIST}) VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`;
 }
 
 function toValue(field: keyof AuditRecord, value: unknown): SqlValue {

@@ -13,7 +13,7 @@
 // Placement on 2 cores (perf-notes): the server under test on CORES.server,
 // wrk / the open-loop generator and the upstream on CORES.load.
 
-export { CORES, canPin, hasCommand, spawnPinned, stopChild, tempDir, waitForPort, runToEnd } from './procs.ts';
+export { CORES, canPin, cpuSeconds, hasCommand, spawnPinned, stopChild, tempDir, waitForPort, runToEnd } from './procs.ts';
 export { percentile, median, p99, summarize, type LatencySummary } from './stats.ts';
 export { STRIPE_HOST, CHARGE_PATH, CHARGE_AMOUNT, CHARGE_FORM, CHARGE_RESPONSE, chargeHeaders, type LoadTarget } from './stripe-load.ts';
 export { startUpstream, type BenchUpstream } from './upstream.ts';

@@ -9,6 +9,8 @@ import { writeServerTls, type ServerTls } from './tls-files.ts';
 
 export interface NginxServer {
   port: number;
+  /** The master's pid (its worker is its child). */
+  pid: number;
   dir: string;
   close(): Promise<void>;
 }
@@ -98,7 +100,7 @@ ${servers(port)}
     await stopChild(child, 'SIGKILL');
     throw new Error(`${(err as Error).message}: ${log.slice(-1000)}`);
   }
-  return { port, dir, close: () => stopChild(child, 'SIGTERM') };
+  return { port, pid: child.pid ?? 0, dir, close: () => stopChild(child, 'SIGTERM') };
 }
 
 /**

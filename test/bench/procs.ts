@@ -91,3 +91,31 @@ export async function runToEnd(core: number | undefined, cmd: string, args: stri
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and its live descendants
+ * (nginx's worker under its master). Unlike req/s, CPU per request barely moves
+ * when other processes compete for the cores. Linux /proc only; NaN elsewhere.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    let ticks = 0;
+    const visit = (p: number) => {
+      // Fields after the parenthesised command name: utime is the 12th, stime the 13th.
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const tid of fs.readdirSync(`/proc/${p}/task`)) {
+        const children = fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim();
+        for (const c of children ? children.split(' ') : []) visit(Number(c));
+      }
+    };
+    visit(pid);
+    return ticks / clockTicks;
+  } catch {
+    return NaN;
+  }
+}

@@ -17,7 +17,8 @@ for (const name of BENCHES) {
     await mod.run();
     console.log(`[${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s]`);
   } catch (err) {
-    console.log(`\n[${name}: skipped — ${(err as Error).message}]`);
+    const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    console.log(`\n[${name}: ${missing ? 'not run' : 'failed'} — ${(err as Error).message}]`);
   }
 }
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

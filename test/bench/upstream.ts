@@ -21,6 +21,8 @@ export interface BenchUpstream {
   caPem: string;
   caFile: string;
   kind: 'nginx' | 'node';
+  /** nginx master pid; undefined for the in-process Node fallback. */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ export async function startUpstream(o: { host?: string; body?: string; core?: nu
   const tls = writeServerTls(dir, host, 'bench upstream CA');
   const server = nginxInstalled()
     ? { kind: 'nginx' as const, ...(await startNginx(dir, o.core ?? CORES.load, (port) => staticJsonServer(port, tls, body))) }
-    : { kind: 'node' as const, ...(await startNodeJson(tls, body)) };
+    : { kind: 'node' as const, pid: undefined, ...(await startNodeJson(tls, body)) };
   return {
     host,
     url: `https://127.0.0.1:${server.port}`,
@@ -39,6 +41,7 @@ export async function startUpstream(o: { host?: string; body?: string; core?: nu
     caPem: tls.caPem,
     caFile: tls.caFile,
     kind: server.kind,
+    pid: server.pid,
     close: async () => {
       await server.close();
       fs.rmSync(dir, { recursive: true, force: true });

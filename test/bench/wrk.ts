@@ -6,7 +6,7 @@
 // api.stripe.com, no /etc/hosts entry needed. (Checked on wrk 4.1.0.)
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORES, runToEnd, tempDir } from './procs.ts';
+import { CORES, cpuSeconds, runToEnd, tempDir } from './procs.ts';
 import { CHARGE_FORM, CHARGE_PATH, STRIPE_HOST, type LoadTarget } from './stripe-load.ts';
 
 export interface WrkOptions extends LoadTarget {
@@ -17,6 +17,8 @@ export interface WrkOptions extends LoadTarget {
   warmupSec?: number;
   /** Default CORES.load; null runs unpinned. */
   core?: number | null;
+  /** The server measured: its CPU time during the run gives cpuUsPerRequest. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -28,6 +30,8 @@ export interface LoadResult {
   /** Responses other than 2xx/3xx: a refused bench request would show here. */
   non2xx: number;
   socketErrors: number;
+  /** CPU µs the server (serverPid and its children) spent per request; NaN without serverPid. */
+  cpuUsPerRequest: number;
 }
 
 const lua = (s: string) => JSON.stringify(s); // JSON escapes are valid Lua for these ASCII strings
@@ -78,9 +82,11 @@ export async function runWrk(o: WrkOptions): Promise<LoadResult> {
     fs.writeFileSync(file, script(o));
     const url = `https://${o.host ?? STRIPE_HOST}:${o.port}${o.path ?? CHARGE_PATH}`;
     const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections ?? 32), '-d', `${o.durationSec ?? 10}s`, '--timeout', '5s', '-s', file, url];
+    const cpuBefore = o.serverPid ? cpuSeconds(o.serverPid) : NaN;
     const out = await runToEnd(o.core === null ? undefined : (o.core ?? CORES.load), 'wrk', args);
     const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
     if (!line) throw new Error(`wrk printed no summary: ${out.slice(-500)}`);
+    const cpu = o.serverPid ? cpuSeconds(o.serverPid) - cpuBefore : NaN;
     const r = JSON.parse(line.slice('BENCH_JSON '.length));
     const seconds = r.duration_us / 1e6;
     return {
@@ -91,6 +97,7 @@ export async function runWrk(o: WrkOptions): Promise<LoadResult> {
       p99Ms: r.p99_us / 1000,
       non2xx: r.non2xx,
       socketErrors: r.socket_errors,
+      cpuUsPerRequest: (cpu * 1e6) / r.requests,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
