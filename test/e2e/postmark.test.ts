@@ -8,7 +8,7 @@ import { Errors, ServerClient } from 'postmark';
 import { agentKey } from '../helpers/proxy-harness.ts';
 import { postmarkHandler } from './fakes/postmark.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
-import { proxiedVendor, type ProxiedVendor } from './fakes/proxied-vendor.ts';
+import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
 
 const REAL_SERVER_TOKEN = 'real-postmark-server-token-never-in-agent';
 

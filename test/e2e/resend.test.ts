@@ -9,7 +9,7 @@ import { Resend } from 'resend';
 import { agentKey } from '../helpers/proxy-harness.ts';
 import { resendHandler } from './fakes/resend.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
-import { proxiedVendor, type ProxiedVendor } from './fakes/proxied-vendor.ts';
+import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
 
 const REAL_API_KEY = 're_real_resend_key_never_in_agent';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { agentKey } from '../helpers/proxy-harness.ts';
 import { twilioHandler } from './fakes/twilio.ts';
-import { proxiedVendor, type ProxiedVendor } from './fakes/proxied-vendor.ts';
+import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
 import { httpsAgentFor, MODES, type Mode } from './fakes/network.ts';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
