@@ -35,6 +35,8 @@ export interface Services {
   killState(): { killed: boolean; reason?: string; since?: string };
   /** How long an unsettled hold stays a hold before it counts as committed. */
   holdMs: number;
+  /** Told of every ledger failure (metrics). */
+  onLedgerError?(): void;
 }
 
 /** A cap charge together with the cap it belongs to (for messages and /status). */

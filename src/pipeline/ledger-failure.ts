@@ -10,6 +10,7 @@ export const LEDGER_UNAVAILABLE_CODE = 'keybrake_ledger_unavailable';
 
 export function onLedgerFailure(ctx: CallContext, services: Services, step: string, err: unknown): Refusal | undefined {
   const billable = ctx.operation?.billable === true;
+  services.onLedgerError?.();
   services.log.error(
     { err: (err as Error).message, requestId: ctx.id, step, ledger: services.ledger.name, operation: ctx.operation?.id, billable },
     billable ? 'ledger unavailable: refusing a billable call' : 'ledger unavailable: non-billable call goes on without caps',

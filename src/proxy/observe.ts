@@ -1,7 +1,12 @@
 // After each call: metrics and the per-decision counts /status shows.
 import type { CallContext } from '../pipeline/context.ts';
 import type { ProxyMetrics } from '../admin/metrics.ts';
+import type { CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Logger } from 'pino';
 import { decisionOf } from '../pipeline/audit.ts';
+import { capStatus } from '../ledger/status.ts';
+import { credentialScopeOf } from '../pipeline/agent-key.ts';
 
 export function observeCall(ctx: CallContext, metrics: ProxyMetrics, counts: Record<string, number>): void {
   const decision = decisionOf(ctx);
@@ -16,4 +21,17 @@ export function observeCall(ctx: CallContext, metrics: ProxyMetrics, counts: Rec
   });
   const committed = ctx.upstream && ctx.upstream.status >= 200 && ctx.upstream.status < 300 && ctx.amount;
   if (committed && ctx.amount) metrics.recordSpend(ctx.vendor.pack.id, ctx.vendor.policyName, ctx.amount.currency, ctx.amount.amount);
+}
+
+/** Before a scrape: each cap's usage for its credential (per-run caps: the no-run bucket). */
+export async function refreshCapUsage(metrics: ProxyMetrics, policy: CompiledPolicy, ledger: Ledger, now: number, log: Logger): Promise<void> {
+  for (const vendor of new Set<CompiledVendor>(policy.byHost.values())) {
+    try {
+      const usage = await capStatus(vendor, { credential: credentialScopeOf(vendor) }, ledger, now);
+      usage.forEach((u, i) => metrics.setCapUsage(vendor, vendor.caps[i], u.used));
+    } catch (err) {
+      metrics.ledgerError();
+      log.warn({ err: (err as Error).message }, 'cap usage unavailable for metrics');
+    }
+  }
 }

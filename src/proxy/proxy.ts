@@ -19,7 +19,7 @@ import { createAdminServer, listen } from '../admin/server.ts';
 import { ProxyMetrics } from '../admin/metrics.ts';
 import { handleAlertmanager } from '../admin/alertmanager.ts';
 import { buildStatus } from './status.ts';
-import { observeCall } from './observe.ts';
+import { observeCall, refreshCapUsage } from './observe.ts';
 
 export interface ProxyOptions {
   policySource: PolicySource;
@@ -94,6 +94,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     audit,
     where: { namespace: o.namespace, pod: o.pod },
     observe: (ctx) => observeCall(ctx, metrics, counts),
+    onLedgerError: () => metrics.ledgerError(),
   };
 
   const dataPlane = new DataPlane({ minter, policy: () => policy, services, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024, log });
@@ -102,19 +103,23 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     status: () => buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts }),
     kill: (reason, source) => {
       const state = kill.kill(reason, source);
-      metrics.setKilled(source);
       log.warn({ reason, source }, 'kill switch on');
       return state;
     },
     revive: () => {
       if (policy.killedBy) return { ok: false, message: `still killed by the policy (${policy.killedBy}); revive by editing it` };
       kill.revive();
-      metrics.setKilled(undefined);
       log.warn('kill switch off (revived with the admin token)');
       return { ok: true, message: 'revived' };
     },
     adminToken: () => secrets.tryRead('keybrake-admin', 'token'),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metricsText() }),
+    metrics: async () => {
+      // Read at scrape time, not per request: cap usage and the kill bit as they are now.
+      await refreshCapUsage(metrics, policy, ledger, services.clock.now(), log);
+      const state = kill.state();
+      metrics.setKilled(state.killed ? (state.source ?? 'restart') : undefined);
+      return { contentType: metrics.contentType, body: await metrics.metricsText() };
+    },
     alertmanager: async (authorization, body) => {
       const r = handleAlertmanager({
         authorization,
@@ -124,13 +129,11 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       });
       if (r.kill) {
         kill.kill(r.kill.reason, 'alertmanager');
-        metrics.setKilled('alertmanager');
         log.warn({ reason: r.kill.reason }, 'kill switch on (Alertmanager)');
       }
       return r;
     },
   });
-  if (kill.state().killed) metrics.setKilled(kill.state().source ?? 'restart');
 
   await minter.premint([...policy.byHost.keys()]);
   const address = await dataPlane.listen(o.listen.host, o.listen.port);

@@ -28,6 +28,7 @@ const WARMUP_TRIALS = 10;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const AM_TOKEN = 'bench-alertmanager-token-0123456789';
 const POLICY = 'support-refunds'; // the policy name in stripePolicy()
+const CUT_DEADLINE_MS = 5_000;
 
 export interface KillLatency {
   trigger: string;
@@ -64,12 +65,8 @@ export async function measureKillLatency(trials = TRIALS): Promise<KillLatency[]
     admin = new AdminClient(proxy.adminPort);
     await admin.send('GET', '/healthz'); // opens the keep-alive connection before any t0
     const bench: Bench = { fake, proxy, agent, admin };
-    const triggers: Array<[string, () => Promise<void>]> = [
-      ['POST /kill', () => killViaApi(admin!)],
-      ['POST /alertmanager', () => killViaAlertmanager(admin!)],
-    ];
     const results: KillLatency[] = [];
-    for (const [trigger, fire] of triggers) {
+    for (const [trigger, fire] of TRIGGERS) {
       for (let i = 0; i < WARMUP_TRIALS; i++) await trial(bench, fire);
       const result: KillLatency = { trigger, samplesMs: [], answeredMs: [] };
       for (let i = 0; i < trials; i++) {
@@ -87,14 +84,19 @@ export async function measureKillLatency(trials = TRIALS): Promise<KillLatency[]
   }
 }
 
+type Trigger = (admin: AdminClient) => Promise<void>;
+
 /** One trial: a call held in flight, the trigger, the agent's connection closing; then revive. */
-async function trial(b: Bench, fire: () => Promise<void>): Promise<{ closedMs: number; answeredMs: number }> {
+async function trial(b: Bench, fire: Trigger): Promise<{ closedMs: number; answeredMs: number }> {
   b.fake.hold();
   const arrived = b.fake.received.length + 1;
   const closed = heldCall(b);
   await b.fake.waitFor(arrived); // in flight at the vendor: the proxy has an open upstream request
   const t0 = process.hrtime.bigint();
-  const [closedAt, answeredAt] = await Promise.all([closed, fire().then(() => process.hrtime.bigint())]);
+  const [closedAt, answeredAt] = await Promise.all([
+    deadline(closed, CUT_DEADLINE_MS, 'the held call was not cut'),
+    fire(b.admin).then(() => process.hrtime.bigint()),
+  ]);
   b.fake.release();
   await revive(b.admin);
   return { closedMs: Number(closedAt - t0) / 1e6, answeredMs: Number(answeredAt - t0) / 1e6 };
@@ -112,6 +114,13 @@ function heldCall(b: Bench): Promise<bigint> {
     req.on('error', () => {}); // the reset is the expected outcome
     req.end();
   });
+}
+
+/** A kill that does not cut the call would otherwise hang the bench forever. */
+function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms of the trigger`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 async function killViaApi(admin: AdminClient): Promise<void> {
@@ -145,6 +154,11 @@ async function killViaAlertmanager(admin: AdminClient): Promise<void> {
   const r = await admin.send('POST', '/alertmanager', { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' }, WEBHOOK);
   if (r.status !== 200 || !(JSON.parse(r.body) as { killed?: boolean }).killed) throw new Error(`POST /alertmanager did not kill: ${r.status} ${r.body}`);
 }
+
+const TRIGGERS: ReadonlyArray<[name: string, fire: Trigger]> = [
+  ['POST /kill', killViaApi],
+  ['POST /alertmanager', killViaAlertmanager],
+];
 
 async function revive(admin: AdminClient): Promise<void> {
   const r = await admin.send('POST', '/revive', { authorization: `Bearer ${ADMIN_TOKEN}` });

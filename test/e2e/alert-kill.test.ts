@@ -10,14 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
-import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { eventually } from '../helpers/proxy-harness.ts';
+import { useStripeProxy } from '../helpers/stripe-fixture.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager.ts';
 import { rulesFromDeploy, startPrometheus, type TestPrometheus } from '../helpers/prometheus.ts';
 import { metricNames, parseExposition, sampleValue } from '../helpers/exposition.ts';
-import { REAL_STRIPE_KEY } from './policies.ts';
 
 const DASHBOARD = fileURLToPath(new URL('../../deploy/monitoring/grafana-dashboard.json', import.meta.url));
 const AM_TOKEN = 'alertmanager-token-for-tests-7c4d';
@@ -29,13 +27,6 @@ const THRESHOLD_PER_HOUR = 120;
 const THRESHOLD_WINDOW_CENTS = (THRESHOLD_PER_HOUR / 12) * 100;
 const CHARGE_CENTS = 400;
 const CHARGE_EVERY_MS = 100;
-
-const agent = agentKey();
-let fake: FakeVendor;
-let h: Harness;
-let prometheus: TestPrometheus;
-let alertmanager: TestAlertmanager;
-let rulesDir: string;
 
 // Charges only, with a spend cap far above what the test spends: the cap must not be what stops the agent.
 function chargingPolicy(sha256: string): string {
@@ -56,26 +47,25 @@ spec:
 `;
 }
 
+const fx = useStripeProxy(chargingPolicy, {
+  secrets: { 'keybrake-admin/token': ADMIN_TOKEN, 'keybrake-admin/alertmanager-token': `${AM_TOKEN}\n` },
+  args: ['--namespace', SELF.namespace, '--pod', SELF.pod],
+});
+
+let prometheus: TestPrometheus;
+let alertmanager: TestAlertmanager;
+let rulesDir: string;
+
+// Registered after the fixture's hooks: starts once the proxy is up, stops before it is torn down.
 beforeAll(async () => {
   rulesDir = await fs.mkdtemp(path.join(os.tmpdir(), 'keybrake-alert-kill-'));
-  fake = await startFakeVendor(stripeHandler);
-  h = await startHarness({
-    policyYaml: chargingPolicy(agent.sha256),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: {
-      'stripe-live/apiKey': REAL_STRIPE_KEY,
-      'keybrake-admin/token': ADMIN_TOKEN,
-      'keybrake-admin/alertmanager-token': `${AM_TOKEN}\n`,
-    },
-    args: ['--namespace', SELF.namespace, '--pod', SELF.pod],
-  });
   alertmanager = await startAlertmanager({
-    webhookUrl: `${h.adminUrl}/alertmanager`,
+    webhookUrl: `${fx.h.adminUrl}/alertmanager`,
     // The proxy's own token file: in a cluster both mount the same Secret.
-    credentialsFile: path.join(h.dir, 'secrets', 'keybrake-admin', 'alertmanager-token'),
+    credentialsFile: path.join(fx.h.dir, 'secrets', 'keybrake-admin', 'alertmanager-token'),
   });
   prometheus = await startPrometheus({
-    targets: [`127.0.0.1:${h.adminPort}`],
+    targets: [`127.0.0.1:${fx.h.adminPort}`],
     targetLabels: { namespace: SELF.namespace, pod: SELF.pod },
     ruleFiles: [await rulesFromDeploy(rulesDir, { KeybrakeSpendRateHigh: { threshold: THRESHOLD_PER_HOUR, for: '0s' } })],
     alertmanager: alertmanager.hostPort,
@@ -84,13 +74,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([prometheus?.stop(), alertmanager?.stop()]);
-  await h?.cleanup();
-  await fake?.close();
   if (rulesDir) await fs.rm(rulesDir, { recursive: true, force: true });
 });
 
 async function killState(): Promise<{ killed: boolean; reason?: string; since?: string; killedBy?: string }> {
-  return (await h.admin('/status')).json();
+  return (await fx.h.admin('/status')).json();
 }
 
 /** A v4 webhook payload with one firing alert whose labels select this proxy. */
@@ -107,7 +95,7 @@ function selectingPayload(labels: Record<string, string> = {}): string {
 function postAlertmanager(body: string, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization) headers.authorization = authorization;
-  return h.admin('/alertmanager', { method: 'POST', headers, body });
+  return fx.h.admin('/alertmanager', { method: 'POST', headers, body });
 }
 
 describe('POST /alertmanager refuses what it must not act on', () => {
@@ -136,7 +124,7 @@ describe('POST /alertmanager refuses what it must not act on', () => {
     const res = await postAlertmanager(selectingPayload({ pod: 'agent-2' }), `Bearer ${AM_TOKEN}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ killed: false, selected: [] });
-    const metrics = parseExposition(await (await h.admin('/metrics')).text());
+    const metrics = parseExposition(await (await fx.h.admin('/metrics')).text());
     expect(sampleValue(metrics, 'keybrake_killed', { reason: 'alertmanager' })).toBe(0);
     expect((await killState()).killed).toBe(false);
   });
@@ -167,9 +155,9 @@ async function chargeUntilRefused(client: Stripe, timeoutMs: number): Promise<{ 
 
 describe('spend alert → Alertmanager → the real proxy', () => {
   it('kills the proxy, and the agent loop’s next call is refused naming the alert', async () => {
-    const chargesAtVendor = () => fake.received.filter((r) => r.method === 'POST' && r.path === '/v1/charges').length;
+    const chargesAtVendor = () => fx.fake.received.filter((r) => r.method === 'POST' && r.path === '/v1/charges').length;
     const vendorBefore = chargesAtVendor();
-    const { charged, refusal, refusedAt } = await chargeUntilRefused(stripeViaConnect(agent.key, h.port, h.caPem), 40_000);
+    const { charged, refusal, refusedAt } = await chargeUntilRefused(stripeViaConnect(fx.agent.key, fx.h.port, fx.h.caPem), 40_000);
 
     expect(refusal).toBeInstanceOf(Stripe.errors.StripeError);
     const err = refusal as Stripe.errors.StripeError;
@@ -197,8 +185,15 @@ describe('spend alert → Alertmanager → the real proxy', () => {
     expect(refusedAt).toBeGreaterThanOrEqual(killedAt);
   });
 
+  it('answered Alertmanager with success, so it never retried a notification', async () => {
+    const am = parseExposition(await (await fetch(`${alertmanager.url}/metrics`)).text());
+    const webhook = (name: string) => am.filter((m) => m.name === name && m.labels.integration === 'webhook').reduce((n, m) => n + m.value, 0);
+    expect(webhook('alertmanager_notifications_total')).toBeGreaterThanOrEqual(1);
+    expect(webhook('alertmanager_notifications_failed_total')).toBe(0);
+  });
+
   it('exports the kill on /metrics, and Prometheus sees it on its next scrape', async () => {
-    const metrics = parseExposition(await (await h.admin('/metrics')).text());
+    const metrics = parseExposition(await (await fx.h.admin('/metrics')).text());
     expect(sampleValue(metrics, 'keybrake_killed', { reason: 'alertmanager' })).toBe(1);
     const [killed] = await eventually(async () => {
       const found = await prometheus.query('keybrake_killed{reason="alertmanager"} == 1');
@@ -224,7 +219,7 @@ describe('Grafana dashboard against the live proxy', () => {
       ...dashboard.templating.list.flatMap((v) => [...(v.definition ?? '').matchAll(/label_values\(([a-zA-Z_:][\w:]*)/g)].map((m) => m[1])),
     ]);
     // After the loop above the proxy has served charges, committed spend, charged a cap and been killed.
-    const live = new Set(parseExposition(await (await h.admin('/metrics')).text()).map((s) => s.name));
+    const live = new Set(parseExposition(await (await fx.h.admin('/metrics')).text()).map((s) => s.name));
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((name) => !live.has(name))).toEqual([]);
   });
