@@ -77,12 +77,19 @@ return {'ok'}
 
 /**
  * KEYS: reservation, idempotency (placeholder when none), then per charge: used, entries.
- * ARGV: kind (commit|release|keep), requestId, now, then for commit the actual amount per charge.
+ * ARGV: kind (commit|release|keep), requestId, now, then for commit the actual amount per charge;
+ *       for release, optionally a tombstone TTL (ms): used when the client gave up on the reserve.
  * Returns 1 when applied, 0 when there was nothing to do (already settled, expired, unknown).
  */
 export const SETTLE_LUA = `${HELPERS}
 local kind, request_id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local state = redis.call('HGET', KEYS[1], 'state')
+if not state and kind == 'release' and ARGV[4] then
+  -- The reserve has not run (yet): a tombstone makes it a no-op if it still arrives.
+  redis.call('HSET', KEYS[1], 'state', 'released')
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 1
+end
 if state ~= 'held' then return 0 end
 if now >= tonumber(redis.call('HGET', KEYS[1], 'until')) then return 0 end
 if kind == 'keep' then

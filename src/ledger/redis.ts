@@ -10,7 +10,10 @@
 //
 // Failure: no offline queue, no resend, a short command timeout — a call the
 // ledger cannot answer fails at once with LedgerUnavailableError (the pipeline
-// fails closed), and the client reconnects by itself in the background.
+// fails closed), and the client reconnects by itself in the background. A
+// reserve that timed out may still run when a stalled Redis wakes up; the call
+// was refused, so the hold is undone then (released, or tombstoned if it has
+// not run yet) instead of filling the cap with calls that never went out.
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { ChargeWindow, Ledger, ReserveInput, ReserveOutcome, Settlement } from './ledger.ts';
 import { LedgerUnavailableError } from './ledger.ts';
@@ -50,6 +53,8 @@ export class RedisLedger implements Ledger {
   private readonly client: Redis | Cluster;
   private readonly scripts: ScriptCommands;
   private readonly pending = new Map<string, ReservationKeys>();
+  /** Reserves this process gave up on, by request id, with the `now` they were made at. */
+  private readonly abandoned = new Map<string, ReservationKeys & { at: number }>();
   private lastError = '';
 
   constructor(client: Redis | Cluster) {
@@ -63,6 +68,7 @@ export class RedisLedger implements Ledger {
     client.on('error', (err: Error) => {
       this.lastError = err.message;
     });
+    client.on('ready', () => void this.undoAbandoned());
   }
 
   /** Resolves once connected, or after `timeoutMs` (calls fail closed until Redis answers). */
@@ -99,7 +105,15 @@ export class RedisLedger implements Ledger {
       const expiresAt = expiryOf(c.window, input.now);
       args.push(c.amount, c.limit, c.window.kind === 'rolling' ? '1' : '0', expiresAt, keyTtl(c.window, input.now));
     }
-    const reply = await this.call(() => this.scripts.kbReserve(keys.length, ...keys, ...args));
+    // Only a connected client sends the script; otherwise it fails before anything reaches Redis.
+    const sent = this.client.status === 'ready';
+    let reply: Reply;
+    try {
+      reply = await this.call(() => this.scripts.kbReserve(keys.length, ...keys, ...args));
+    } catch (err) {
+      if (sent) this.abandon(input.requestId, { keys, holdUntil: input.now + input.holdMs }, input.now);
+      throw err;
+    }
     if (reply[0] === 'dup') return { ok: true, duplicateOf: String(reply[1]) };
     if (reply[0] === 'ok' || reply[3] === 1) this.remember(input.requestId, { keys, holdUntil: input.now + input.holdMs }, input.now);
     if (reply[0] === 'ok') return { ok: true };
@@ -132,6 +146,7 @@ export class RedisLedger implements Ledger {
 
   async close(): Promise<void> {
     this.pending.clear();
+    this.abandoned.clear();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
@@ -142,6 +157,27 @@ export class RedisLedger implements Ledger {
       const reason = (err as Error).message || this.lastError;
       throw new LedgerUnavailableError(`redis ledger unavailable: ${reason}`, { cause: err });
     }
+  }
+
+  private abandon(requestId: string, held: ReservationKeys, now: number): void {
+    for (const [id, r] of this.abandoned) if (r.holdUntil <= now) this.abandoned.delete(id); // stuck that long: not coming back
+    this.abandoned.set(requestId, { ...held, at: now });
+    void this.undoAbandoned();
+  }
+
+  /** Release every abandoned reserve as of when it was made; what fails is tried again on the next abandon or reconnect. */
+  private async undoAbandoned(): Promise<void> {
+    await Promise.all(
+      [...this.abandoned].map(async ([requestId, r]) => {
+        const tombstoneTtl = r.holdUntil - r.at + TTL_SLACK_MS;
+        try {
+          await this.scripts.kbSettle(r.keys.length, ...r.keys, 'release', requestId, r.at, tombstoneTtl);
+          this.abandoned.delete(requestId);
+        } catch {
+          // Still unreachable or stalled; commands on one connection run in order, so a late reserve is undone either way.
+        }
+      }),
+    );
   }
 
   private remember(requestId: string, held: ReservationKeys, now: number): void {

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, type Harness } from '../helpers/proxy-harness.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';
-import { capsPolicy, failure, posts, sdk, used } from './caps-fixture.ts';
+import { capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
 
 const CALLS = 200;
 const CAP_REFUSAL = 'cap 24h stripe spend: $480.00 used + $40.00 requested > $500.00 limit';
@@ -21,16 +20,7 @@ const harnesses: Harness[] = [];
 async function proxies(n: number, args: string[]): Promise<{ fake: FakeVendor; hs: Harness[] }> {
   const fake = await startFakeVendor(stripeHandler);
   fakes.push(fake);
-  const hs = await Promise.all(
-    Array.from({ length: n }, () =>
-      startHarness({
-        policyYaml: capsPolicy(agent.sha256),
-        upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-        secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-        args,
-      }),
-    ),
-  );
+  const hs = await Promise.all(Array.from({ length: n }, () => capsProxy(fake, capsPolicy(agent.sha256), args)));
   harnesses.push(...hs);
   return { fake, hs };
 }

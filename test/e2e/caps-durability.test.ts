@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';
-import { SPEND_500, capsPolicy, failure, posts, sdk, used } from './caps-fixture.ts';
+import { SPEND_500, capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
 
 const agent = agentKey();
 let redis: TestRedis;
@@ -19,12 +18,7 @@ const harnesses: Harness[] = [];
 const REQUESTS_1000 = '{window: 1m, maxRequests: 1000}';
 
 async function proxy(args: string[]): Promise<Harness> {
-  const h = await startHarness({
-    policyYaml: capsPolicy(agent.sha256, { caps: [SPEND_500, REQUESTS_1000] }),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-    args,
-  });
+  const h = await capsProxy(fake, capsPolicy(agent.sha256, { caps: [SPEND_500, REQUESTS_1000] }), args);
   harnesses.push(h);
   return h;
 }
@@ -43,7 +37,7 @@ afterAll(async () => {
 
 describe.each([
   ['SQLite', () => []],
-  ['Redis', () => ['--ledger', redis.url]],
+  ['Redis', () => ['--ledger', `${redis.url}/1`]], // a database of its own: the outage test below starts empty
 ])('usage survives a proxy crash on %s', (_store, args) => {
   it('shows the same usage after SIGKILL and a restart, and refuses the charge that would cross', async () => {
     const h = await proxy(args());
@@ -65,7 +59,7 @@ describe.each([
 describe('Redis stopped mid-run', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await proxy(['--ledger', redis.url]);
+    h = await proxy(['--ledger', `${redis.url}/2`]);
   });
 
   it('refuses every money-moving call with keybrake_ledger_unavailable, forwards none, lets reads go on', async () => {
@@ -86,6 +80,8 @@ describe('Redis stopped mid-run', () => {
 
     const list = await sdk(agent.key, h).customers.list();
     expect(list.data[0].id).toBe('cus_A');
+    // It did consult the ledger (the request cap counts reads) and went on without it.
+    expect(h.lines.some((l) => l.msg === 'ledger unavailable: non-billable call goes on without caps')).toBe(true);
   });
 
   it('lets charges through again once Redis is back, without a restart', async () => {
@@ -95,5 +91,22 @@ describe('Redis stopped mid-run', () => {
     expect(ch.amount).toBe(1500);
     expect(posts(fake.received)).toBe(before + 1);
     expect(await used(h)).toBe(1500);
+  });
+
+  it('does not count a charge refused while Redis stalled, once Redis catches up', async () => {
+    const start = await used(h);
+    const before = posts(fake.received);
+    redis.pause(); // the reserve script reaches Redis but is not answered within the command timeout
+    let err: Stripe.errors.StripeError | undefined;
+    try {
+      err = await failure(charge(h, 2000));
+    } finally {
+      redis.resume(); // now Redis runs the reserve the proxy gave up on
+    }
+    expect(err?.code).toBe('keybrake_ledger_unavailable');
+    expect(posts(fake.received)).toBe(before);
+    expect(await used(h)).toBe(start);
+    await charge(h, 2500);
+    expect(await used(h)).toBe(start + 2500);
   });
 });

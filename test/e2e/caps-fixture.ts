@@ -2,8 +2,10 @@
 // with spend caps, the stripe SDK aimed at one proxy, and readers for the
 // refusal an SDK call ends in and the usage /status reports.
 import Stripe from 'stripe';
-import type { Harness } from '../helpers/proxy-harness.ts';
+import type { FakeVendor } from '../helpers/fake-vendor.ts';
+import { startHarness, type Harness } from '../helpers/proxy-harness.ts';
 import { stripeTransparent } from '../helpers/stripe-client.ts';
+import { REAL_STRIPE_KEY } from './policies.ts';
 
 export interface CapsPolicyOptions {
   /** YAML flow mappings, one per cap. */
@@ -34,6 +36,16 @@ ${o.fx ? `      fx: ${o.fx}\n` : ''}${o.loopBrake ? `      loopBrake: ${o.loopBr
         - name: reads
           allow: [customers.list, charges.retrieve]
 `;
+}
+
+/** A real proxy process in front of `fake`; `args` adds flags (`--ledger redis://…`). */
+export function capsProxy(fake: FakeVendor, policyYaml: string, args: string[] = []): Promise<Harness> {
+  return startHarness({
+    policyYaml,
+    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
+    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
+    args,
+  });
 }
 
 /** The SDK as an agent configures it, with no retries so every refusal is seen once. */
