@@ -156,15 +156,24 @@ export class ProxyMetrics {
   recordRequest(sample: RequestSample): void {
     const vendor = sample.vendor || NO_VENDOR;
     const catalog = this.#catalogs.get(sample.vendor);
-    this.#requests.inc({
-      vendor,
-      policy: sample.policy ?? '',
-      operation: catalog?.has(sample.operation) ? sample.operation : UNKNOWN_OPERATION,
-      decision: sample.decision,
-    });
-    this.#bodyBytes.observe({ vendor }, sample.bodyBytes);
-    if (sample.upstreamSeconds !== undefined) this.#upstreamSeconds.observe({ vendor }, sample.upstreamSeconds);
+    const operation = catalog?.has(sample.operation) ? sample.operation : UNKNOWN_OPERATION;
+    const policy = sample.policy ?? '';
+    // Label children are cached: label sets are bounded, and resolving them per call is the hot cost.
+    const key = `${vendor}\0${policy}\0${operation}\0${sample.decision}`;
+    let counter = this.#requestChildren.get(key);
+    if (!counter) this.#requestChildren.set(key, (counter = this.#requests.labels(vendor, policy, operation, sample.decision)));
+    counter.inc();
+    let perVendor = this.#vendorChildren.get(vendor);
+    if (!perVendor) {
+      perVendor = { body: this.#bodyBytes.labels(vendor), upstream: this.#upstreamSeconds.labels(vendor) };
+      this.#vendorChildren.set(vendor, perVendor);
+    }
+    perVendor.body.observe(sample.bodyBytes);
+    if (sample.upstreamSeconds !== undefined) perVendor.upstream.observe(sample.upstreamSeconds);
   }
+
+  readonly #requestChildren = new Map<string, { inc(): void }>();
+  readonly #vendorChildren = new Map<string, { body: { observe(v: number): void }; upstream: { observe(v: number): void } }>();
 
   /** A committed charge of `minor` integer minor units of `currency`, exported in major units. */
   recordSpend(vendor: string, policy: string, currency: string, minor: number): void {

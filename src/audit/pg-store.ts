@@ -67,13 +67,20 @@ export class PostgresAuditStore {
     if (this.#migrated) return;
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    // Checked out, the client has no pool listener, and pg emits a lost connection as
+    // 'error' on it: unheard, a shutdown mid-migration killed the proxy. The statement fails instead.
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
     try {
       await applyMigrations(pgConn(client, async () => {}));
       this.#migrated = true;
     } catch (err) {
-      broken = err as Error;
+      broken ??= err as Error;
       throw err;
     } finally {
+      client.off('error', onError);
       // A client that failed mid-transaction is discarded, not returned to the pool.
       client.release(broken);
     }

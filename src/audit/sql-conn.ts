@@ -78,6 +78,9 @@ export const PG_TYPES: pg.CustomTypesConfig = {
 export async function openSqlConn(target: string): Promise<SqlConn> {
   if (isPostgresUrl(target)) {
     const client = new pg.Client({ connectionString: target, types: PG_TYPES, connectionTimeoutMillis: 10_000 });
+    // pg also emits a lost connection as 'error' on the client: unheard, it would crash the
+    // command with a stack trace. The query in flight rejects with it, and that is reported.
+    client.on('error', () => {});
     await client.connect();
     return pgConn(client, () => client.end());
   }

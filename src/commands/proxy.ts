@@ -45,7 +45,8 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
     process.stderr.write(`keybrake proxy: missing ${missing.join(', ')}\n\n${helpText(usage, '', PROXY_FLAGS)}`);
     return 2;
   }
-  const log = pino({ level: String(f['log-level']), base: { svc: 'keybrake' } });
+  // Asynchronous stdout: a log line must not block the request path (SQLite/PostgreSQL hold the durable audit).
+  const log = pino({ level: String(f['log-level']), base: { svc: 'keybrake' } }, pino.destination({ sync: false }));
   const proxy = await startProxy({
     policySource: new FilePolicySource(String(f.policy), getPack, log, listPacks().map((p) => p.id)),
     caCertPem: fs.readFileSync(String(f['ca-cert']), 'utf8'),
@@ -65,7 +66,7 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   });
   const stop = async () => {
     await proxy.close();
-    process.exit(0);
+    log.flush(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

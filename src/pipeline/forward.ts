@@ -10,12 +10,6 @@ import { stripHopByHop } from '../proxy/headers.ts';
 
 const SETTLE_BUFFER_LIMIT = 1024 * 1024;
 
-function headerRecord(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
 export async function forward(ctx: CallContext, upstreams: Upstreams, kill: KillSwitch, res: ServerResponse): Promise<void> {
   const abort = new AbortController();
   const untrack = kill.trackAbort(abort);
@@ -29,11 +23,11 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
       body,
       signal: abort.signal,
     });
-    const headers = headerRecord(up.headers);
+    const headers = stripHopByHop(up.headers);
     const keep = up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
     const chunks: Buffer[] = [];
     let kept = 0;
-    res.writeHead(up.statusCode, stripHopByHop(headers));
+    res.writeHead(up.statusCode, headers);
     for await (const chunk of up.body as AsyncIterable<Buffer>) {
       if (keep && kept + chunk.length <= SETTLE_BUFFER_LIMIT) {
         chunks.push(chunk);

@@ -114,7 +114,15 @@ function firstProblem(exprs: Array<Expr | undefined>, bound: ReadonlySet<string>
 /** The CEL view of a request: maps (the evaluator wants them), and form leaves that are canonical decimals as numbers
  * so `request.body.amount <= 5000` works on Stripe's string-only form bodies. */
 function celRequest(input: RuleInput): CelInput<typeof REQUEST_TYPE> {
-  // Built from parsed bodies (strings, numbers, booleans, null, arrays, objects): all valid CEL inputs.
+  // Built once per request (several rules may carry CEL), from parsed bodies: all valid CEL inputs.
+  let view = views.get(input);
+  if (!view) views.set(input, (view = buildView(input)));
+  return view;
+}
+
+const views = new WeakMap<RuleInput, CelInput<typeof REQUEST_TYPE>>();
+
+function buildView(input: RuleInput): CelInput<typeof REQUEST_TYPE> {
   return new Map<string, unknown>([
     ['body', toCel(input.body)],
     ['headers', new Map(Object.entries(input.headers))],

@@ -27,30 +27,40 @@ export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, str
   return out;
 }
 
-/** Remove hop-by-hop headers, including any named by Connection. */
-export function stripHopByHop(headers: Record<string, string>): Record<string, string> {
-  const named = new Set(
-    (headers['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+/** Headers never sent upstream besides the hop-by-hop ones. */
+const NOT_UPSTREAM = new Set([
+  RUN_ID_HEADER,
+  'content-length', // undici frames the buffered body itself
+  'expect',
+  'accept-encoding', // identity responses keep settle able to read the amount from the body
+  'host',
+]);
+
+function connectionNamed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (!connection) return undefined;
+  const list = Array.isArray(connection) ? connection.join(',') : connection;
+  return new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+}
+
+/** Remove hop-by-hop headers, including any named by Connection; flattens repeats. One pass. */
+export function stripHopByHop(
+  headers: Record<string, string | string[] | undefined>,
+  alsoDrop?: ReadonlySet<string>,
+): Record<string, string> {
+  const named = connectionNamed(headers['connection']);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
-    out[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || named?.has(lower) || alsoDrop?.has(lower)) continue;
+    out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
 /** Headers sent upstream: hop-by-hop, framing and keybrake headers dropped; Host is the vendor host. */
 export function upstreamHeaders(headers: Record<string, string>, host: string): Record<string, string> {
-  const out = stripHopByHop(headers);
-  delete out[RUN_ID_HEADER];
-  delete out['content-length']; // undici frames the buffered body itself
-  delete out['expect'];
-  // Identity responses keep the settle step able to read the amount from the response body.
-  delete out['accept-encoding'];
+  const out = stripHopByHop(headers, NOT_UPSTREAM);
   out['host'] = host;
   return out;
 }

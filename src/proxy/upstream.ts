@@ -28,11 +28,12 @@ export interface ForwardRequest {
 export class Upstreams implements UpstreamLookup {
   readonly #pools = new Map<string, Pool>();
   readonly #opts: UpstreamOptions;
-  readonly #ca: string[] | undefined;
+  /** Built once: passing `ca` per connection would parse every root certificate each time. */
+  readonly #secureContext: tls.SecureContext | undefined;
 
   constructor(opts: UpstreamOptions = {}) {
     this.#opts = opts;
-    this.#ca = opts.extraCa ? [...tls.rootCertificates, opts.extraCa] : undefined;
+    this.#secureContext = opts.extraCa ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.extraCa] }) : undefined;
   }
 
   origin(host: string, port = 443): string {
@@ -48,7 +49,7 @@ export class Upstreams implements UpstreamLookup {
         keepAliveTimeout: 30_000,
         headersTimeout: this.#opts.timeoutMs ?? 60_000,
         bodyTimeout: this.#opts.timeoutMs ?? 60_000,
-        connect: { servername: host, rejectUnauthorized: true, ...(this.#ca ? { ca: this.#ca } : {}) },
+        connect: { servername: host, rejectUnauthorized: true, ...(this.#secureContext ? { secureContext: this.#secureContext } : {}) },
       });
       this.#pools.set(host, pool);
     }

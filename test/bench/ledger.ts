@@ -7,7 +7,7 @@ import { openLedger } from '../../src/ledger/open.ts';
 import type { CapCharge, Ledger } from '../../src/ledger/ledger.ts';
 import { startRedis } from '../helpers/redis.ts';
 import {
-  BENCH_SECRETS, benchAgentKey, benchSeconds, chargeHeaders, ms, printTable, rate, ratio,
+  BENCH_SECRETS, benchAgentKey, benchSeconds, chargeHeaders, ms, us, printTable, rate, ratio,
   runWrk, startKeybrake, startUpstream, summarize, tempDir, tenRulePolicy, CHARGE_AMOUNT, type LoadResult,
 } from './lib.ts';
 
@@ -83,7 +83,7 @@ async function proxyWithCaps(seconds: number): Promise<void> {
     for (const [name, caps] of [['no caps', false], ['two caps', true]] as const) {
       const kb = await startKeybrake({ policyYaml: tenRulePolicy(agent.sha256, { caps }), upstream, secrets: BENCH_SECRETS, ledger: 'sqlite' });
       try {
-        results.push([name, await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), connections: CONCURRENCY, durationSec: seconds, warmupSec: 2 })]);
+        results.push([name, await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), connections: CONCURRENCY, durationSec: seconds, warmupSec: 2, serverPid: kb.pid })]);
       } finally {
         await kb.close();
       }
@@ -92,8 +92,9 @@ async function proxyWithCaps(seconds: number): Promise<void> {
     await upstream.close();
   }
   printTable(
-    ['policy', 'req/s', 'p50', 'p99', 'non-2xx'],
-    results.map(([name, r]) => [name, rate(r.rps), ms(r.p50Ms), ms(r.p99Ms), String(r.non2xx)]),
+    ['policy', 'req/s', 'p50', 'p99', 'CPU/req', 'non-2xx'],
+    results.map(([name, r]) => [name, rate(r.rps), ms(r.p50Ms), ms(r.p99Ms), us(r.cpuUsPerRequest), String(r.non2xx)]),
   );
-  console.log(`two caps / no caps: ${ratio(results[1][1].rps, results[0][1].rps)}`);
+  const [none, caps] = results.map(([, r]) => r);
+  console.log(`two caps / no caps: ${ratio(caps.rps, none.rps)} of the req/s; by CPU per request ${ratio(none.cpuUsPerRequest, caps.cpuUsPerRequest)}`);
 }

@@ -18,12 +18,13 @@ export { percentile, median, p99, summarize, type LatencySummary } from './stats
 export { STRIPE_HOST, CHARGE_PATH, CHARGE_AMOUNT, CHARGE_FORM, CHARGE_RESPONSE, chargeHeaders, type LoadTarget } from './stripe-load.ts';
 export { startUpstream, type BenchUpstream } from './upstream.ts';
 export { nginxInstalled, startHeaderSwapProxy, type NginxServer } from './nginx.ts';
+export { startNodeFloor, type NodeFloor } from './node-floor.ts';
 export { writeServerTls, type ServerTls } from './tls-files.ts';
 export { startKeybrake, type KeybrakeOptions, type KeybrakeProcess } from './keybrake.ts';
 export { tenRulePolicy, benchAgentKey, BENCH_SECRETS, REAL_STRIPE_KEY, type BenchPolicyOptions } from './policies.ts';
 export { runWrk, type WrkOptions, type LoadResult } from './wrk.ts';
 export { runOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.ts';
-export { printTable, ms, rate, ratio } from './report.ts';
+export { printTable, ms, us, rate, ratio } from './report.ts';
 
 /** Seconds per measured run: `KEYBRAKE_BENCH_SECONDS` overrides the default (quick local checks). */
 export function benchSeconds(defaultSec: number): number {

@@ -1,9 +1,8 @@
 // Fixed-rate (open-loop) load: requests leave on a schedule whatever the
 // server does, so a slow server cannot slow the generator and hide its own
-// latency (wrk's closed loop would). Runs in a child process pinned to the
-// load core (open-loop-child.ts); per-request latency is measured from the
-// moment a request is handed to the socket to the last byte of the response.
-import path from 'node:path';
+// latency (wrk's closed loop would). Runs as a child process pinned to the
+// load core (this file is its entry too). Latency runs from handing the
+// request to the pool to the last byte of the response.
 import { Pool } from 'undici';
 import { CORES, runToEnd } from './procs.ts';
 import { CHARGE_FORM, CHARGE_PATH, STRIPE_HOST, type LoadTarget } from './stripe-load.ts';
@@ -32,16 +31,14 @@ export interface OpenLoopResult {
   latenciesMs: number[];
 }
 
-const CHILD = path.join(import.meta.dirname, 'open-loop-child.ts');
-
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   if (o.core === null) return generate(o);
   const { core, ...opts } = o;
-  const out = await runToEnd(core ?? CORES.load, process.execPath, [CHILD, JSON.stringify(opts)]);
+  const out = await runToEnd(core ?? CORES.load, process.execPath, [import.meta.filename, JSON.stringify(opts)]);
   return JSON.parse(out) as OpenLoopResult;
 }
 
-/** The generator itself (the child calls it). */
+/** The generator itself (the child process runs it). */
 export async function generate(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const host = o.host ?? STRIPE_HOST;
   const pool = new Pool(`https://127.0.0.1:${o.port}`, {
@@ -97,3 +94,6 @@ async function schedule(rate: number, seconds: number, fire: () => Promise<unkno
   await Promise.all(pending);
   return { sent: total, maxLagMs };
 }
+
+// As the child process: options as JSON in argv[2], the result as JSON on stdout.
+if (import.meta.main) process.stdout.write(JSON.stringify(await generate(JSON.parse(process.argv[2]) as OpenLoopOptions)));

@@ -1,6 +1,7 @@
 // Plain-text output of the bench: aligned tables and number formats.
 
 export const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : 'n/a');
+export const us = (v: number): string => (Number.isFinite(v) ? `${Math.round(v)} µs` : 'n/a');
 export const rate = (v: number): string => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : 'n/a');
 export const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? `${((a / b) * 100).toFixed(1)}%` : 'n/a');
 

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in order. A missing or failing module is
 // reported and the rest still run; the bench is not a test, so it exits 0.
+import os from 'node:os';
 import { canPin } from './lib.ts';
 
 // Each module exports `async function run(): Promise<void>`. Loaded by a computed
@@ -9,6 +10,9 @@ const load = (name: string): Promise<{ run?: () => Promise<void> }> => import(`.
 
 const started = performance.now();
 console.log(`keybrake bench: node ${process.version}, ${canPin() ? 'pinned with taskset (2 cores)' : 'unpinned (taskset or a second core missing)'}`);
+const [load1] = os.loadavg();
+// Other work on the two cores skews every figure, keybrake's most (it is pinned to one core).
+if (load1 > 0.5) console.log(`WARNING: load average ${load1.toFixed(2)} before the bench: other processes compete for the cores; figures will be low and noisy.`);
 for (const name of BENCHES) {
   const t0 = performance.now();
   try {

@@ -100,7 +100,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await launch();
     },
     stop: async () => {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const c = child;
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGKILL'); // a crash, not a graceful stop: what a restart must survive
