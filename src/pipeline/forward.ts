@@ -24,18 +24,23 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
       signal: abort.signal,
     });
     const headers = stripHopByHop(up.headers);
-    const keep = up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
+    // Only settle reads the body, and only for a reservation.
+    const keep = ctx.reserved === true && up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
     const chunks: Buffer[] = [];
     let kept = 0;
     res.writeHead(up.statusCode, headers);
+    // Each chunk is written when the next one arrives, so a one-chunk body (the
+    // usual API answer) goes out with the headers in a single TLS write via end().
+    let pending: Buffer | undefined;
     for await (const chunk of up.body as AsyncIterable<Buffer>) {
       if (keep && kept + chunk.length <= SETTLE_BUFFER_LIMIT) {
         chunks.push(chunk);
         kept += chunk.length;
       }
-      if (!res.write(chunk)) await once(res, 'drain');
+      if (pending && !res.write(pending)) await once(res, 'drain');
+      pending = chunk;
     }
-    res.end();
+    res.end(pending);
     let json: unknown;
     if (keep && kept > 0) {
       try {
