@@ -16,6 +16,7 @@ import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager.ts';
 import { rulesFromDeploy, startPrometheus, type TestPrometheus } from '../helpers/prometheus.ts';
 import { metricNames, parseExposition, sampleValue } from '../helpers/exposition.ts';
+import { stripeDoc } from './policies.ts';
 
 const DASHBOARD = fileURLToPath(new URL('../../deploy/monitoring/grafana-dashboard.json', import.meta.url));
 const AM_TOKEN = 'alertmanager-token-for-tests-7c4d';
@@ -30,21 +31,15 @@ const CHARGE_EVERY_MS = 100;
 
 // Charges only, with a spend cap far above what the test spends: the cap must not be what stops the agent.
 function chargingPolicy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: ${SELF.policy}, namespace: ${SELF.namespace}}
-spec:
-  enforcement: enforce
-  vendors:
-    - vendor: stripe
-      credential: {secretRef: {name: stripe-live, key: apiKey}}
-      agentKeys: [{id: billing-1, sha256: "${sha256}"}]
-      caps:
-        - {window: 24h, maxSpend: {amount: "100000.00", currency: usd}}
-      rules:
-        - name: charge-customers
+  return stripeDoc(sha256, {
+    name: SELF.policy,
+    namespace: SELF.namespace,
+    agentKeyId: 'billing-1',
+    caps: ['{window: 24h, maxSpend: {amount: "100000.00", currency: usd}}'],
+    rules: `        - name: charge-customers
           allow: [charges.create]
-`;
+`,
+  });
 }
 
 const fx = useStripeProxy(chargingPolicy, {

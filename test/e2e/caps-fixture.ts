@@ -5,7 +5,7 @@ import Stripe from 'stripe';
 import type { FakeVendor } from '../helpers/fake-vendor.ts';
 import { startHarness, type Harness } from '../helpers/proxy-harness.ts';
 import { stripeTransparent } from '../helpers/stripe-client.ts';
-import { REAL_STRIPE_KEY } from './policies.ts';
+import { REAL_STRIPE_KEY, stripeDoc } from './policies.ts';
 
 export interface CapsPolicyOptions {
   /** YAML flow mappings, one per cap. */
@@ -18,24 +18,18 @@ export const SPEND_500 = '{window: 24h, maxSpend: {amount: "500.00", currency: u
 
 /** Charges, refunds and reads allowed without constraints: only the caps and the brake decide. */
 export function capsPolicy(sha256: string, o: CapsPolicyOptions = {}): string {
-  const caps = o.caps ?? [SPEND_500];
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: capped-charges, namespace: agents}
-spec:
-  enforcement: enforce
-  vendors:
-    - vendor: stripe
-      credential: {secretRef: {name: stripe-live, key: apiKey}}
-      agentKeys: [{id: billing-1, sha256: "${sha256}"}]
-      caps:
-${caps.map((c) => `        - ${c}`).join('\n')}
-${o.fx ? `      fx: ${o.fx}\n` : ''}${o.loopBrake ? `      loopBrake: ${o.loopBrake}\n` : ''}      rules:
-        - name: charges-and-refunds
+  return stripeDoc(sha256, {
+    name: 'capped-charges',
+    agentKeyId: 'billing-1',
+    caps: o.caps ?? [SPEND_500],
+    fx: o.fx,
+    loopBrake: o.loopBrake,
+    rules: `        - name: charges-and-refunds
           allow: [charges.create, refunds.create]
         - name: reads
           allow: [customers.list, charges.retrieve]
-`;
+`,
+  });
 }
 
 /** A real proxy process in front of `fake`; `args` adds flags (`--ledger redis://…`). */

@@ -70,7 +70,7 @@ describe('kill switch', () => {
   });
 
   it('spec.killed: true in the policy kills too, and /revive cannot undo it', async () => {
-    fx.h.writePolicy(stripePolicy(agent.sha256).replace('enforcement: enforce', 'enforcement: enforce\n  killed: true'));
+    fx.h.writePolicy(stripePolicy(agent.sha256, '', ['  killed: true']));
     const client = stripeViaConnect(agent.key, fx.h.port, fx.h.caPem);
     const deadline = Date.now() + 3000;
     let err: unknown;
