@@ -11,3 +11,10 @@ describe('docs/audit.md', () => {
     for (const statement of MIGRATIONS.flatMap((m) => migrationStatements(m, 'postgres'))) expect(doc).toContain(statement);
   });
 });
+
+describe('README.md', () => {
+  it('shows the exact SQL behind `audit spend --by use-case` and `audit calls`', async () => {
+    const readme = await fs.readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const sql of [SPEND_SQL['use-case'], CALLS_SQL]) expect(readme).toContain(sql);
+  });
+});
