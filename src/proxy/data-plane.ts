@@ -121,10 +121,12 @@ export class DataPlane {
   }
 
   async #tunnel(socket: net.Socket, host: string, port: number, first: Buffer, policy: CompiledPolicy, viaConnect: boolean): Promise<void> {
+    const refuse = (reason: string) => (viaConnect ? this.#refuseConnect(socket, host, reason) : this.#refuseTls(socket, host, reason));
+    // Killed means no egress at all, ungoverned passthrough included.
+    const kill = this.#opts.services.killState();
+    if (kill.killed) return refuse(`keybrake is killed: ${kill.reason ?? 'no reason given'}`);
     const target = await resolvePassthrough(host, policy.allowPrivatePassthrough);
-    if (!target.ok) {
-      return viaConnect ? this.#refuseConnect(socket, host, target.reason) : this.#refuseTls(socket, host, target.reason);
-    }
+    if (!target.ok) return refuse(target.reason);
     const upstream = net.connect({ host: target.address, port });
     this.#opts.services.kill.track(upstream);
     upstream.once('connect', () => {

@@ -81,4 +81,15 @@ describe('passthrough allowed to private addresses', () => {
     expect(status).toMatch(/^HTTP\/1\.1 200/);
     expect(await getThrough(socket)).toBe('{"from":"other"}');
   });
+
+  it('a kill cuts open tunnels and refuses new ones', async () => {
+    const open = await connectVia(fx.h.port, 'localhost', otherPort);
+    expect(open.status).toMatch(/^HTTP\/1\.1 200/);
+    const closed = new Promise<void>((resolve) => open.socket.once('close', () => resolve()));
+    expect((await fx.h.admin('/kill', { method: 'POST', body: '{"reason":"tunnel test"}' })).status).toBe(200);
+    await closed;
+    const { status, socket } = await connectVia(fx.h.port, 'localhost', otherPort);
+    socket.destroy();
+    expect(status).toMatch(/^HTTP\/1\.1 403/);
+  });
 });
