@@ -130,12 +130,22 @@ const MACHINE_FORMAT: Partial<Record<keyof AuditRecord, RegExp>> = {
   eventId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 };
 
-/** A copy of the record with every string field redacted. */
+/**
+ * Fields whose values never come from the agent or the vendor: policy names,
+ * catalog operation ids, the parser-checked method, the decision. Skipping
+ * them keeps redaction off most of the record on the request path.
+ */
+const TRUSTED: ReadonlySet<string> = new Set<keyof AuditRecord>([
+  'namespace', 'pod', 'policy', 'useCase', 'vendor', 'operation', 'method', 'decision', 'rule',
+]);
+
+/** A copy of the record with every string field that could carry agent or vendor text redacted. */
 export function redactRecord(record: AuditRecord): AuditRecord {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
+  for (const key in record) {
+    const value = (record as unknown as Record<string, unknown>)[key];
     const format = MACHINE_FORMAT[key as keyof AuditRecord];
-    out[key] = typeof value === 'string' && !format?.test(value) ? redactString(value) : value;
+    out[key] = typeof value === 'string' && !TRUSTED.has(key) && !format?.test(value) ? redactString(value) : value;
   }
   return out as unknown as AuditRecord;
 }
