@@ -85,6 +85,8 @@ export interface CallContext {
   /** The resolved amount (after lookup), in the request's currency. */
   amount?: { amount: number; currency: string };
   charges?: PlannedCharge[];
+  /** What settle committed in the request's currency (the response's amount, else the estimate). */
+  committed?: { amount: number; currency: string };
   /** True once the ledger holds a reservation for this call (settle must run). */
   reserved?: boolean;
   /** Refusals that enforcement: dryrun recorded instead of returning. */

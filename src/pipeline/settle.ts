@@ -24,6 +24,7 @@ function settlementFor(ctx: CallContext): Settlement {
   if (!upstream || upstream.error !== undefined) return { kind: 'keep' };
   if (upstream.status < 200 || upstream.status > 299) return { kind: 'release' };
   const actual = actualAmount(ctx);
+  ctx.committed = actual ?? ctx.amount;
   return { kind: 'commit', amounts: ctx.charges!.map((p) => committedAmount(ctx, p, actual)) };
 }
 

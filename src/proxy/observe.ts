@@ -19,8 +19,10 @@ export function observeCall(ctx: CallContext, metrics: ProxyMetrics, counts: Rec
     bodyBytes: ctx.request.body.length,
     upstreamSeconds: ctx.upstream?.seconds,
   });
-  const committed = ctx.upstream && ctx.upstream.status >= 200 && ctx.upstream.status < 300 && ctx.amount;
-  if (committed && ctx.amount) metrics.recordSpend(ctx.vendor.pack.id, ctx.vendor.policyName, ctx.amount.currency, ctx.amount.amount);
+  // Spend: what settle committed; without caps (no reservation), the estimate of a 2xx call.
+  const ok = ctx.upstream !== undefined && ctx.upstream.status >= 200 && ctx.upstream.status < 300;
+  const spent = ctx.committed ?? (ok ? ctx.amount : undefined);
+  if (spent) metrics.recordSpend(ctx.vendor.pack.id, ctx.vendor.policyName, spent.currency, spent.amount);
 }
 
 /** Before a scrape: each cap's usage for its credential (per-run caps: the no-run bucket). */

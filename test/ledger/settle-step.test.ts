@@ -40,6 +40,9 @@ describe('settle', () => {
     await settle(captured, services);
     await settle(authorized, services);
     expect(await used(stripe, services)).toEqual([4000, 2]); // the authorization holds no spend; requests stay counted
+    // what the spend metric reports: the amounts that moved
+    expect(captured.committed).toEqual({ amount: 4000, currency: 'usd' });
+    expect(authorized.committed).toEqual({ amount: 0, currency: 'usd' });
   });
 
   it('converts the settled amount into the cap currency', async () => {
@@ -58,6 +61,7 @@ describe('settle', () => {
     answered(ctx, { json: undefined });
     await settle(ctx, services);
     expect(await used(stripe, services)).toEqual([4000, 1]);
+    expect(ctx.committed).toEqual({ amount: 4000, currency: 'usd' });
   });
 
   it('releases the hold when the vendor refused the call', async () => {
