@@ -71,6 +71,8 @@ export function parseForm(text: string, opts: FormOptions = {}): FormResult {
 
 /** `+` is a space in forms; anything percent-decoding cannot read (bad escapes, invalid UTF-8) is refused. */
 function decode(raw: string, key: string | undefined): string {
+  // Most names and values are plain: skip the decoder (the hot path of every form request).
+  if (!PLAIN_NEEDS_DECODING.test(raw)) return raw;
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch {
@@ -81,6 +83,7 @@ function decode(raw: string, key: string | undefined): string {
   }
 }
 
+const PLAIN_NEEDS_DECODING = /[%+]/;
 const SEGMENT = /\[([^[\]]*)\]/y;
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
@@ -156,9 +159,10 @@ function materialize(node: Node): unknown {
   if (node.kind === 'leaf') return node.value;
   if (node.shape === 'object') {
     const out: Record<string, unknown> = {};
-    // defineProperty, not assignment: a key named `__proto__` must stay a plain key.
     for (const [k, child] of node.children) {
-      Object.defineProperty(out, k, { value: materialize(child), enumerable: true, writable: true, configurable: true });
+      // A key named `__proto__` must stay a plain key: assignment would set the prototype.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: materialize(child), enumerable: true, writable: true, configurable: true });
+      else out[k] = materialize(child);
     }
     return out;
   }
