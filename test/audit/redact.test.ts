@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { luhnValid, redactRecord, redactString } from '../../src/audit/redact.ts';
 import { record } from './records.ts';
+import { FAKE_RK_LIVE, FAKE_SK_LIVE, FAKE_SK_LIVE_SHORT } from '../fixtures/fake-keys.ts';
 
 /** Appends the Luhn check digit to a digit string. */
 function withCheckDigit(body: string): string {
@@ -62,9 +63,9 @@ describe('card numbers', () => {
 
 describe('secrets', () => {
   it.each([
-    ['sk_live_51HxYzAbCdEf0123456789', 'sk_live_'],
+    [FAKE_SK_LIVE, 'sk_live_'],
     ['sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'sk_test_'],
-    ['rk_live_51HxYzAbCdEf0123', 'rk_live_'],
+    [FAKE_RK_LIVE, 'rk_live_'],
     ['rk_prod_abcdef0123456789', 'rk_'],
     ['kb_support1_Zq3xJ9vT2mWk8LpR', 'kb_'],
     ['whsec_abcdefABCDEF0123456789', 'whsec_'],
@@ -94,7 +95,7 @@ describe('redactRecord', () => {
     const sha = 'a'.repeat(24) + '4242424242424242' + 'b'.repeat(24);
     const input = record({
       path: '/v1/customers/cus_1?card=4242%204242%204242%204242',
-      reason: 'metadata.card_number=5555-5555-5555-4444 refused; key sk_live_abcdefghij0123',
+      reason: `metadata.card_number=5555-5555-5555-4444 refused; key ${FAKE_SK_LIVE_SHORT}`,
       idempotencyKey: 'idem-378282246310005',
       runId: 'run 6011 1111 1111 1117',
       vendorRequestId: 'req_4242424242424242',

@@ -8,6 +8,7 @@ import { AuditFanout, openAuditSinks } from '../../src/audit/open.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
 import { openSqliteSink } from '../../src/audit/sqlite-sink.ts';
 import { captureLog, record } from './records.ts';
+import { FAKE_SK_LIVE_IN_NOTE } from '../fixtures/fake-keys.ts';
 
 let root: string;
 let n = 0;
@@ -110,7 +111,7 @@ describe('openAuditSinks + AuditFanout', () => {
     const card = '4242424242424242';
     const leaky = record({
       path: `/v1/payment_methods?card[number]=${card}`,
-      reason: `metadata.note="card 4242 4242 4242 4242" refused; key sk_live_51HabcdefXYZ`,
+      reason: `metadata.note="card 4242 4242 4242 4242" refused; key ${FAKE_SK_LIVE_IN_NOTE}`,
       idempotencyKey: `retry-${card}`,
       runId: `run-4242-4242-4242-4242`,
     });
