@@ -11,10 +11,10 @@
 // cents): Prometheus' base-unit convention, and what a dashboard shows. The
 // ledger keeps integer minor units; only this export divides.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Decision } from '../audit/record.ts';
+import type { AuditSinkStats, Decision } from '../audit/record.ts';
 import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
-import type { KillSource } from '../proxy/kill-switch.ts';
-import { currencyDecimals } from '../vendors/money.ts';
+import type { KillSource } from '../kill/kill-switch.ts';
+import { currencyDecimals } from '../money/money.ts';
 
 /** Every kill source, so a kill sets its own series to 1 and the others to 0. Typed so a new source cannot be forgotten. */
 const KILL_SOURCES: Record<KillSource, true> = { api: true, alertmanager: true, policy: true, restart: true };
@@ -36,20 +36,6 @@ export interface RequestSample {
   bodyBytes: number;
   /** Time the upstream took to answer, when the call was forwarded. */
   upstreamSeconds?: number;
-}
-
-/** What an audit sink reports about its queue; read on every scrape. Counts since process start. */
-export interface AuditSinkStats {
-  queued: number;
-  dropped: number;
-  spooled: number;
-  errors: number;
-}
-
-/** The shape an audit sink exposes so its stats can be watched. */
-export interface WatchedAuditSink {
-  readonly name: string;
-  stats(): AuditSinkStats;
 }
 
 /** Certificates to report: the CA, and the leaves minted (governed vendor hosts only, so bounded). */

@@ -1,7 +1,7 @@
 // Renders `keybrake audit` rows as a terminal table, JSON or CSV. Tables show
 // amounts in major units with the currency; JSON and CSV keep the exact
 // integer minor units next to that text, for a spreadsheet or a script.
-import { formatMinor } from '../vendors/money.ts';
+import { formatMinor } from '../money/money.ts';
 import type { SpendGroup } from './query.ts';
 import { SPEND_GROUP_COLUMNS } from './query.ts';
 import type { Row } from './sql-conn.ts';

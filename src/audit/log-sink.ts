@@ -2,8 +2,7 @@
 // per record, the record nested under `audit` with its own field names (flat,
 // its `time` would collide with pino's own timestamp key).
 import pino, { type Logger } from 'pino';
-import type { AuditSinkStats, WatchedAuditSink } from '../admin/metrics.ts';
-import type { AuditRecord, AuditSink } from './record.ts';
+import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 
 export class LogAuditSink implements AuditSink, WatchedAuditSink {
   readonly name = 'log';

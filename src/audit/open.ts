@@ -2,10 +2,9 @@
 // plane hands each record to: redacted once, then given to every sink.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AuditSinkStats, WatchedAuditSink } from '../admin/metrics.ts';
 import { LogAuditSink } from './log-sink.ts';
 import { openPostgresSink } from './postgres-sink.ts';
-import type { AuditRecord, AuditSink } from './record.ts';
+import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 import { redactRecord } from './redact.ts';
 import { isPostgresUrl, safeUrl } from './sql-conn.ts';
 import { SQLITE_AUDIT_FILE, openSqliteSink } from './sqlite-sink.ts';

@@ -12,10 +12,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { AuditSinkStats, WatchedAuditSink } from '../admin/metrics.ts';
 import { BatchQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './batch-queue.ts';
 import { PostgresAuditStore, type RejectedRecord } from './pg-store.ts';
-import type { AuditRecord, AuditSink } from './record.ts';
+import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 import { PG_TYPES, safeUrl } from './sql-conn.ts';
 import { Spool, appendJsonLines } from './spool.ts';
 

@@ -42,3 +42,17 @@ export interface AuditSink {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What an audit sink reports about its queue; read on every scrape. Counts since process start. */
+export interface AuditSinkStats {
+  queued: number;
+  dropped: number;
+  spooled: number;
+  errors: number;
+}
+
+/** The shape an audit sink exposes so its stats can be watched. */
+export interface WatchedAuditSink {
+  readonly name: string;
+  stats(): AuditSinkStats;
+}

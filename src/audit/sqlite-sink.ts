@@ -5,11 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Logger } from 'pino';
-import type { AuditSinkStats, WatchedAuditSink } from '../admin/metrics.ts';
 import { BatchQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './batch-queue.ts';
 import { insertSql, recordValues } from './columns.ts';
 import { applyMigrations } from './migrations.ts';
-import type { AuditRecord, AuditSink } from './record.ts';
+import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 import { sqliteConn, sqlitePlaceholders } from './sql-conn.ts';
 
 export const SQLITE_AUDIT_FILE = 'audit.db';

@@ -1,7 +1,7 @@
 // `keybrake ca new --out-dir DIR`: a CA for a laptop run, the demo and tests.
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCa } from '../proxy/ca.ts';
+import { generateCa } from '../pki/ca.ts';
 import { helpText, parseFlags, type FlagSpec } from './flags.ts';
 
 const FLAGS: FlagSpec[] = [

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import pino from 'pino';
 import { FilePolicySource } from '../policy/source.ts';
 import { getPack, listPacks } from '../vendors/registry.ts';
-import { startProxy } from '../proxy/proxy.ts';
+import { startProxy } from '../app/proxy.ts';
 import { helpText, missingRequired, parseFlags, parseHostPort, type FlagSpec } from './flags.ts';
 
 export const PROXY_FLAGS: FlagSpec[] = [

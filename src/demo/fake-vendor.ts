@@ -5,8 +5,8 @@
 import https from 'node:https';
 import type http from 'node:http';
 import type net from 'node:net';
-import { generateCa, loadCa } from '../proxy/ca.ts';
-import { LeafMinter } from '../proxy/certs.ts';
+import { generateCa, loadCa } from '../pki/ca.ts';
+import { LeafMinter } from '../pki/certs.ts';
 
 export interface Received {
   method: string;

@@ -1,7 +1,7 @@
 // Who a call is counted for and how messages name it; shared by the steps
 // that touch the ledger or explain a refusal.
 import type { CallContext } from './context.ts';
-import type { ChargeScope } from '../ledger/windows.ts';
+import type { ChargeScope } from '../caps/windows.ts';
 
 /** The credential (and agent run) a call's caps and loop brake are counted for. */
 export function chargeScope(ctx: CallContext): ChargeScope {

@@ -3,8 +3,8 @@
 // caps 1, unit caps the call's units.
 import type { CompiledCap, CompiledVendor } from '../policy/compiled.ts';
 import type { CallContext, PlannedCharge } from './context.ts';
-import { chargeKey } from '../ledger/windows.ts';
-import { convertMinor } from '../vendors/money.ts';
+import { chargeKey } from '../caps/windows.ts';
+import { convertMinor } from '../money/money.ts';
 import { chargeScope } from './call-scope.ts';
 
 export type Converted = { ok: true; amount: number } | { ok: false; reason: string };

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { CallContext } from './context.ts';
 import type { Upstreams } from '../proxy/upstream.ts';
-import type { KillSwitch } from '../proxy/kill-switch.ts';
+import type { KillSwitch } from '../kill/kill-switch.ts';
 import { stripHopByHop } from '../proxy/headers.ts';
 
 const SETTLE_BUFFER_LIMIT = 1024 * 1024;

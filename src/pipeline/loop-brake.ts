@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Step } from './context.ts';
 import { policyRefusal } from './context.ts';
-import { hashTag } from '../ledger/windows.ts';
+import { hashTag } from '../caps/windows.ts';
 import { onLedgerFailure } from './ledger-failure.ts';
 import { chargeScope, qualifiedOperation } from './call-scope.ts';
 

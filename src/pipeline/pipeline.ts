@@ -6,7 +6,7 @@ import type { AuditSink } from '../audit/record.ts';
 import type { CallContext, Services, Step } from './context.ts';
 import type { Refusal } from '../vendors/pack.ts';
 import type { Upstreams } from '../proxy/upstream.ts';
-import type { KillSwitch } from '../proxy/kill-switch.ts';
+import type { KillSwitch } from '../kill/kill-switch.ts';
 import { checkKill } from './kill-check.ts';
 import { identifyOperation } from './identify.ts';
 import { checkAgentKey } from './agent-key.ts';

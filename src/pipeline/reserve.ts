@@ -7,7 +7,7 @@ import type { ReserveOutcome } from '../ledger/ledger.ts';
 import type { Refusal } from '../vendors/pack.ts';
 import type { CallContext, Step } from './context.ts';
 import { policyRefusal } from './context.ts';
-import { formatMinor } from '../vendors/money.ts';
+import { formatMinor } from '../money/money.ts';
 import { planCharges } from './cap-charges.ts';
 import { chargeScope, qualifiedOperation } from './call-scope.ts';
 import { onLedgerFailure } from './ledger-failure.ts';

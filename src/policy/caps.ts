@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Cap } from './schema.ts';
 import type { CapLimit, CapWindow, CompiledCap } from './compiled.ts';
 import { parseDuration } from './duration.ts';
-import { parseMajor } from '../vendors/money.ts';
+import { parseMajor } from '../money/money.ts';
 
 export const CALENDAR_WINDOWS = ['day', 'week', 'month'] as const;
 type CalendarUnit = (typeof CALENDAR_WINDOWS)[number];

@@ -2,9 +2,9 @@
 // Validation runs first, so compiling can trust the shapes it reads.
 import { createHash } from 'node:crypto';
 import { USE_CASE_ANNOTATION, type EgressPolicy, type VendorEntry } from './schema.ts';
-import type { CompiledPolicy, CompiledVendor, Rate } from './compiled.ts';
+import type { CompiledPolicy, CompiledVendor } from './compiled.ts';
 import type { VendorPack } from '../vendors/pack.ts';
-import { parseRate } from '../vendors/money.ts';
+import { parseRate, type Rate } from '../money/money.ts';
 import { parseDuration } from './duration.ts';
 import { compileCap } from './caps.ts';
 import { allowedEntries, compileRule, evaluateRules } from './rules.ts';

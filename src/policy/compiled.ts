@@ -2,6 +2,7 @@
 // Built by compile.ts from EgressPolicy documents; immutable once built.
 import type { EgressPolicy, Enforcement, VendorEntry } from './schema.ts';
 import type { VendorPack } from '../vendors/pack.ts';
+import type { Rate } from '../money/money.ts';
 
 /** Input a rule is checked against. Header names are lowercase. */
 export interface RuleInput {
@@ -48,12 +49,6 @@ export interface CompiledCap {
   limit: CapLimit;
   operations?: ReadonlySet<string>;
   per: 'key' | 'run';
-}
-
-/** A decimal rate as an exact fraction: value = num / den. */
-export interface Rate {
-  num: bigint;
-  den: bigint;
 }
 
 export interface CompiledVendor {

@@ -4,7 +4,7 @@ import type { Cap } from './schema.ts';
 import type { VendorPack } from '../vendors/pack.ts';
 import { CALENDAR_WINDOWS, capName, isCalendarWindow } from './caps.ts';
 import { isDuration } from './duration.ts';
-import { parseMajor } from '../vendors/money.ts';
+import { parseMajor } from '../money/money.ts';
 import {
   CURRENCY, describe, isNonEmptyString, isPositiveInteger, optionalChoice, requireList, requireMapping,
   uniqueValues, type Fields, type Report,

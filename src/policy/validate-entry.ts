@@ -4,7 +4,7 @@
 import type { VendorEntry } from './schema.ts';
 import type { VendorPack } from '../vendors/pack.ts';
 import { isDuration } from './duration.ts';
-import { parseRate } from '../vendors/money.ts';
+import { parseRate } from '../money/money.ts';
 import { validateCaps } from './validate-caps.ts';
 import { validateRules } from './validate-rules.ts';
 import {

@@ -8,13 +8,13 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compiled.ts';
-import type { LeafMinter } from './certs.ts';
+import type { LeafMinter } from '../pki/certs.ts';
 import type { CallContext } from '../pipeline/context.ts';
 import { handleCall, type PipelineServices } from '../pipeline/pipeline.ts';
 import { readRequest } from './request.ts';
 import { sniff } from './sniff.ts';
 import { resolvePassthrough, splice } from './passthrough.ts';
-import { normalizeHostname } from './hostname.ts';
+import { normalizeHostname } from '../pki/hostname.ts';
 
 export interface DataPlaneOptions {
   minter: LeafMinter;

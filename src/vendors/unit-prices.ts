@@ -3,7 +3,7 @@
 // unit ($0.0079 per SMS segment): the total is computed as an exact fraction
 // and rounded UP once to whole minor units, so a cap is never under-counted.
 import type { UnitPrices } from '../policy/schema.ts';
-import { currencyDecimals } from './money.ts';
+import { currencyDecimals } from '../money/money.ts';
 
 const DECIMAL = /^(\d{1,12})(?:\.(\d{1,12}))?$/;
 const COUNTRY_PREFIX = /^\+\d{1,6}$/;

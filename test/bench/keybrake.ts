@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCa } from '../../src/proxy/ca.ts';
+import { generateCa } from '../../src/pki/ca.ts';
 import { CORES, spawnPinned, stopChild, tempDir } from './procs.ts';
 import type { BenchUpstream } from './upstream.ts';
 

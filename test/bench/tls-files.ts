@@ -2,9 +2,9 @@
 // a leaf for one host, minted with keybrake's own CA and leaf code.
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCa, loadCa } from '../../src/proxy/ca.ts';
-import { createLeafKey, issueLeaf } from '../../src/proxy/certs.ts';
-import { toPem } from '../../src/proxy/x509.ts';
+import { generateCa, loadCa } from '../../src/pki/ca.ts';
+import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
+import { toPem } from '../../src/pki/x509.ts';
 
 export interface ServerTls {
   caPem: string;

@@ -1,7 +1,7 @@
 // Issue 3 acceptance, through the proxy: charges count in their currency's
 // minor units (JPY has none, KWD three), other currencies convert through the
 // policy's fx table, and a currency it does not list is refused, never guessed.
-// (The conversion arithmetic itself is unit-tested in test/vendors/money.test.ts.)
+// (The conversion arithmetic itself is unit-tested in test/money/money.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { generateCa } from '../../src/proxy/ca.ts';
+import { generateCa } from '../../src/pki/ca.ts';
 import { newAgentKey } from '../../src/commands/keys.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledCap } from '../../src/policy/compiled.ts';
 import { LedgerUnavailableError, type Ledger, type ReserveInput } from '../../src/ledger/ledger.ts';
 import { connectRedisLedger, type RedisLedger } from '../../src/ledger/redis.ts';
-import { chargeKey } from '../../src/ledger/windows.ts';
+import { chargeKey } from '../../src/caps/windows.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const T0 = Date.now();

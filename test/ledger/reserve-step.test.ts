@@ -6,7 +6,7 @@ import type { Refusal } from '../../src/vendors/pack.ts';
 import type { Cap } from '../../src/policy/schema.ts';
 import { estimateCost } from '../../src/pipeline/cost.ts';
 import { reserve } from '../../src/pipeline/reserve.ts';
-import { capStatus } from '../../src/ledger/status.ts';
+import { capStatus } from '../../src/caps/usage.ts';
 import { LedgerUnavailableError, type Ledger } from '../../src/ledger/ledger.ts';
 import { CREDENTIAL_SCOPE, compileStripe, stripeCall, testServices, type CompiledStripe, type TestServices } from './fixtures/call.ts';
 

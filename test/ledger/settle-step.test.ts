@@ -5,7 +5,7 @@ import type { Cap } from '../../src/policy/schema.ts';
 import { estimateCost } from '../../src/pipeline/cost.ts';
 import { reserve } from '../../src/pipeline/reserve.ts';
 import { settle } from '../../src/pipeline/settle.ts';
-import { capStatus } from '../../src/ledger/status.ts';
+import { capStatus } from '../../src/caps/usage.ts';
 import { CREDENTIAL_SCOPE, compileStripe, stripeCall, testServices, type CompiledStripe, type TestServices } from './fixtures/call.ts';
 
 const CAPS: Cap[] = [

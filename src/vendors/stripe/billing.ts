@@ -4,7 +4,7 @@
 // request's own price data, looked up on the invoice, or refused with what to
 // send instead.
 import type { CostEstimate, ParsedBody } from '../pack.ts';
-import { parseRate } from '../money.ts';
+import { parseRate } from '../../money/money.ts';
 import { FREE, objectPath, onObject, remaining, unknown, type CostRule } from './estimates.ts';
 import { ABSENT, currencyField, idField, integerField, isFalseOrAbsent, isTrue, objectCurrency, objectInteger, valueAt } from './fields.ts';
 

@@ -1,11 +1,11 @@
 // After each call: metrics and the per-decision counts /status shows.
 import type { CallContext } from '../pipeline/context.ts';
-import type { ProxyMetrics } from '../admin/metrics.ts';
+import type { ProxyMetrics } from './metrics.ts';
 import type { CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from 'pino';
 import { decisionOf } from '../pipeline/audit.ts';
-import { capStatus } from '../ledger/status.ts';
+import { capStatus } from '../caps/usage.ts';
 import { credentialScopeOf } from '../pipeline/agent-key.ts';
 
 export function observeCall(ctx: CallContext, metrics: ProxyMetrics, counts: Record<string, number>): void {

@@ -1,7 +1,12 @@
 // Currency facts and exact money math. Money is integer minor units (safe
 // integers); decimals and rates are parsed into bigints, never floats, and
 // conversions round UP so a cap never under-counts.
-import type { Rate } from '../policy/compiled.ts';
+
+/** A decimal rate as an exact fraction: value = num / den. */
+export interface Rate {
+  num: bigint;
+  den: bigint;
+}
 
 /** Stripe's zero-decimal currencies: an amount is whole units (vendor-specs §1.4). */
 export const ZERO_DECIMAL: ReadonlySet<string> = new Set([

@@ -3,7 +3,7 @@
 // caps get one key per bucket (day, ISO week, month in the cap's time zone),
 // so a new bucket starts empty and the old one expires at its end.
 import type { CompiledCap } from '../policy/compiled.ts';
-import type { ChargeWindow } from './ledger.ts';
+import type { ChargeWindow } from '../ledger/ledger.ts';
 
 /** Who a charge is counted for. */
 export interface ChargeScope {

@@ -3,8 +3,8 @@
 import type { CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../pipeline/context.ts';
-import type { KillState } from './kill-switch.ts';
-import { capStatus } from '../ledger/status.ts';
+import type { KillState } from '../kill/kill-switch.ts';
+import { capStatus } from '../caps/usage.ts';
 import { credentialScopeOf } from '../pipeline/agent-key.ts';
 
 export interface StatusInput {

@@ -4,11 +4,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caPermits, generateCa, loadCa } from '../../src/proxy/ca.ts';
-import type { Ca } from '../../src/proxy/ca.ts';
-import { createLeafKey, issueLeaf } from '../../src/proxy/certs.ts';
-import { buildCertificate, keyIdentifier, publicKeyInfo, randomSerialHex, subjectKeyIdentifier, toPem } from '../../src/proxy/x509.ts';
-import type { ForgeExtension } from '../../src/proxy/x509.ts';
+import { caPermits, generateCa, loadCa } from '../../src/pki/ca.ts';
+import type { Ca } from '../../src/pki/ca.ts';
+import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
+import { buildCertificate, keyIdentifier, publicKeyInfo, randomSerialHex, subjectKeyIdentifier, toPem } from '../../src/pki/x509.ts';
+import type { ForgeExtension } from '../../src/pki/x509.ts';
 
 const DAY_MS = 86_400_000;
 let dir: string;

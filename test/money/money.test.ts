@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convertMinor, currencyDecimals, formatMinor, parseMajor, parseRate } from '../../src/vendors/money.ts';
+import { convertMinor, currencyDecimals, formatMinor, parseMajor, parseRate } from '../../src/money/money.ts';
 
 describe('currency decimals (vendor-specs §1.4)', () => {
   it('knows zero-, two- and three-decimal currencies, case-insensitively', () => {

@@ -1,9 +1,9 @@
 // /status numbers: per cap, used and what is left, in the cap's own units.
 import { describe, expect, it } from 'vitest';
-import { capStatus } from '../../src/ledger/status.ts';
-import { chargeKey } from '../../src/ledger/windows.ts';
+import { capStatus } from '../../src/caps/usage.ts';
+import { chargeKey } from '../../src/caps/windows.ts';
 import { createMemoryLedger } from '../../src/ledger/memory.ts';
-import { compileStripe } from './fixtures/call.ts';
+import { compileStripe } from '../ledger/fixtures/call.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 

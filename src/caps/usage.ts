@@ -1,8 +1,8 @@
 // Per-cap usage for the admin `/status` endpoint: what is used and what is
 // left, read from the same keys the reserve step charges.
 import type { CompiledVendor } from '../policy/compiled.ts';
-import type { Ledger } from './ledger.ts';
-import { formatMinor } from '../vendors/money.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { formatMinor } from '../money/money.ts';
 import { chargeKey, NO_RUN, type ChargeScope } from './windows.ts';
 
 export interface CapUsage {

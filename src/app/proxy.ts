@@ -7,19 +7,19 @@ import type { CompiledPolicy } from '../policy/compiled.ts';
 import type { PolicySource } from '../policy/source.ts';
 import type { Clock } from '../pipeline/context.ts';
 import type { PipelineServices } from '../pipeline/pipeline.ts';
-import { loadCa } from './ca.ts';
-import { LeafMinter } from './certs.ts';
-import { KillSwitch } from './kill-switch.ts';
-import { Upstreams } from './upstream.ts';
-import { DataPlane } from './data-plane.ts';
+import { loadCa } from '../pki/ca.ts';
+import { LeafMinter } from '../pki/certs.ts';
+import { KillSwitch } from '../kill/kill-switch.ts';
+import { Upstreams } from '../proxy/upstream.ts';
+import { DataPlane } from '../proxy/data-plane.ts';
 import { DirSecretStore } from '../secrets.ts';
 import { openLedger } from '../ledger/open.ts';
 import { openAuditSinks, AuditFanout } from '../audit/open.ts';
 import { createAdminServer, listen } from '../admin/server.ts';
 import { ProxyMetrics } from '../admin/metrics.ts';
 import { handleAlertmanager } from '../admin/alertmanager.ts';
-import { buildStatus } from './status.ts';
-import { observeCall, refreshCapUsage } from './observe.ts';
+import { buildStatus } from '../admin/status.ts';
+import { observeCall, refreshCapUsage } from '../admin/observe.ts';
 
 export interface ProxyOptions {
   policySource: PolicySource;

@@ -1,9 +1,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCa, loadCa } from '../../src/proxy/ca.ts';
-import type { Ca } from '../../src/proxy/ca.ts';
-import { LeafMinter, createLeafKey, issueLeaf } from '../../src/proxy/certs.ts';
+import { generateCa, loadCa } from '../../src/pki/ca.ts';
+import type { Ca } from '../../src/pki/ca.ts';
+import { LeafMinter, createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -2,7 +2,7 @@
 // and the ledger keys caps are charged under.
 import { describe, expect, it } from 'vitest';
 import type { CompiledCap } from '../../src/policy/compiled.ts';
-import { calendarBucket, chargeKey } from '../../src/ledger/windows.ts';
+import { calendarBucket, chargeKey } from '../../src/caps/windows.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
