@@ -17,6 +17,7 @@ commands:
   status    show a running proxy's state, policy and cap usage
   audit     query the audit: audit spend --since 24h --by use-case | audit calls …
   ca        ca new --out-dir DIR: create a CA for TLS termination
+  init-redirect  install the pod's egress redirect (the injected init container)
   demo      run the end-to-end demo with a fake Stripe on loopback
 `;
 
@@ -37,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'ca':
       return runCaCommand(rest);
+    case 'init-redirect': {
+      const { runInitRedirectCommand } = await import('./commands/init-redirect.ts');
+      return runInitRedirectCommand(rest);
+    }
     case 'demo': {
       const { runDemo } = await import('./demo/demo.ts');
       return runDemo(rest);
