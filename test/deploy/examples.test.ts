@@ -1,0 +1,75 @@
+// deploy/examples: each agent is a Deployment that opts in to injection plus the EgressPolicy that
+// governs it. The policies pass the proxy's own validator; the Deployments validate against the Pod
+// schema, would pass the webhook's refusals, and never see the vendor Secret.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parsePolicyYaml } from '../../src/policy/load.ts';
+import { validatePolicies } from '../../src/policy/validate.ts';
+import { getPack, listPacks } from '../../src/vendors/registry.ts';
+import { validateObject } from './models.ts';
+import { CHART, ROOT, parseObjects } from './render.ts';
+
+const EXAMPLES = path.join(ROOT, 'deploy/examples');
+const agents: Array<{ namespace: string; serviceAccounts: string[] }> = parse(fs.readFileSync(path.join(CHART, 'values.yaml'), 'utf8')).agents;
+const cases = [
+  ['support-refunds', 'stripe'],
+  ['sms-notifier', 'twilio'],
+  ['email-agent', 'resend'],
+] as const;
+
+describe.each(cases)('deploy/examples/%s', (dir, vendor) => {
+  const policyText = fs.readFileSync(path.join(EXAMPLES, dir, 'policy.yaml'), 'utf8');
+  const objects = parseObjects(fs.readFileSync(path.join(EXAMPLES, dir, 'deployment.yaml'), 'utf8'));
+  const deployment = objects.find((o) => o.kind === 'Deployment') as any;
+  const pod = deployment.spec.template;
+
+  it(`its EgressPolicy (${vendor}) passes the proxy's policy validator`, () => {
+    const docs = parsePolicyYaml(policyText, `${dir}/policy.yaml`);
+    expect(docs).toHaveLength(1);
+    expect(validatePolicies(docs, getPack, listPacks().map((p) => p.id))).toEqual([]);
+    expect(docs[0].spec.vendors.map((v) => v.vendor)).toEqual([vendor]);
+    expect(docs[0].metadata.namespace).toBe(deployment.metadata.namespace);
+  });
+
+  it('the validator does refuse a broken copy of it (so the check above can fail)', () => {
+    const broken = parsePolicyYaml(policyText.replace(/vendor: \w+/, 'vendor: paypal'), 'broken.yaml');
+    expect(validatePolicies(broken, getPack, listPacks().map((p) => p.id)).join('\n')).toMatch(/paypal/);
+  });
+
+  it('its objects validate against the Kubernetes schemas', async () => {
+    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'Deployment']);
+    for (const o of objects) await validateObject(o);
+  });
+
+  it('opts in to injection, and its pods are the ones the policy selects', () => {
+    expect(pod.metadata.annotations).toEqual({ 'keybrake.dev/inject': 'true' });
+    const policy = parse(policyText);
+    for (const [k, v] of Object.entries(policy.spec.selector.matchLabels)) expect(pod.metadata.labels[k]).toBe(v);
+  });
+
+  it('runs under a ServiceAccount the chart binds to the sidecar Role in its namespace', () => {
+    const agent = agents.find((a) => a.namespace === deployment.metadata.namespace)!;
+    expect(agent.serviceAccounts).toContain(pod.spec.serviceAccountName);
+  });
+
+  it('would pass the webhook: no bypass capability, not the sidecar UID, no host network', () => {
+    const spec = pod.spec;
+    expect(spec.hostNetwork).toBeUndefined();
+    expect(spec.shareProcessNamespace).toBeUndefined();
+    for (const c of spec.containers) {
+      expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+      expect(c.securityContext.privileged).toBeUndefined();
+      expect(c.securityContext.runAsUser ?? spec.securityContext.runAsUser).not.toBe(17777);
+    }
+    expect(spec.securityContext.runAsGroup).not.toBe(17777);
+  });
+
+  it('never hands the agent the vendor Secret, only its own agent key', () => {
+    const vendorSecrets = parse(policyText).spec.vendors.map((v: any) => v.credential.secretRef.name);
+    const used = JSON.stringify(pod.spec).match(/"name":"[^"]+","key"/g) ?? [];
+    expect(used.length).toBeGreaterThan(0);
+    for (const s of vendorSecrets) expect(JSON.stringify(pod.spec)).not.toContain(`"${s}"`);
+  });
+});
