@@ -21,7 +21,7 @@ const one = (kind: string, name?: string): any => {
 const controller = one('Deployment', 'keybrake-controller');
 const podSpec = controller.spec.template.spec;
 const container = podSpec.containers[0];
-const webhook = one('MutatingWebhookConfiguration', 'keybrake').webhooks[0];
+const webhook = one('MutatingWebhookConfiguration', 'keybrake-sidecar-injector').webhooks[0];
 
 describe('MutatingWebhookConfiguration', () => {
   it('fails closed, on pod CREATE only, with no side effects, v1 reviews, 5 s and reinvocation', () => {
@@ -62,11 +62,11 @@ describe('MutatingWebhookConfiguration', () => {
 
   it('reaches the controller over TLS at /mutate on port 17443, with the caBundle injected by cert-manager', () => {
     const svc = one('Service', webhook.clientConfig.service.name);
-    expect(webhook.clientConfig.service).toEqual({ name: svc.metadata.name, namespace: NAMESPACE, path: '/mutate', port: 443 });
-    const port = svc.spec.ports.find((p: any) => p.port === 443);
+    expect(webhook.clientConfig.service).toEqual({ name: svc.metadata.name, namespace: NAMESPACE, path: '/mutate', port: 17443 });
+    const port = svc.spec.ports.find((p: any) => p.port === webhook.clientConfig.service.port);
     expect(container.ports.find((p: any) => p.name === port.targetPort).containerPort).toBe(17443);
     expect(svc.spec.selector).toEqual(controller.spec.selector.matchLabels);
-    const [certNs, certName] = one('MutatingWebhookConfiguration', 'keybrake').metadata.annotations['cert-manager.io/inject-ca-from'].split('/');
+    const [certNs, certName] = one('MutatingWebhookConfiguration', 'keybrake-sidecar-injector').metadata.annotations['cert-manager.io/inject-ca-from'].split('/');
     const cert = one('Certificate', certName);
     expect(cert.metadata.namespace).toBe(certNs);
     expect(cert.spec.dnsNames).toContain(`${svc.metadata.name}.${NAMESPACE}.svc`);
