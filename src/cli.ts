@@ -18,6 +18,7 @@ commands:
   audit     query the audit: audit spend --since 24h --by use-case | audit calls …
   ca        ca new --out-dir DIR: create a CA for TLS termination
   init-redirect  install the pod's egress redirect (the injected init container)
+  scope     the smallest Stripe Restricted Key for an agent's use cases, its blast radius and EgressPolicy
   demo      run the end-to-end demo with a fake Stripe on loopback
 `;
 
@@ -41,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
     case 'init-redirect': {
       const { runInitRedirectCommand } = await import('./commands/init-redirect.ts');
       return runInitRedirectCommand(rest);
+    }
+    case 'scope': {
+      const { runScopeCommand } = await import('./commands/scope.ts');
+      return runScopeCommand(rest);
     }
     case 'demo': {
       const { runDemo } = await import('./demo/demo.ts');
