@@ -112,6 +112,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ep('POST /v1/reporting/report_runs', 'PostReportingReportRuns', 'report_runs_and_report_types_read', ['S']),
   ep('GET /v1/reporting/report_runs/*', 'GetReportingReportRunsReportRun', 'report_runs_and_report_types_read'),
   ep('GET /v1/tax/transactions/*', 'GetTaxTransactionsTransaction', 'tax_calculations_and_transactions_read'),
+  ep('GET /v1/tax_rates', 'GetTaxRates', 'tax_rate_read'),
   // Issuing
   ep('POST /v1/issuing/cards', 'PostIssuingCards', 'issuing_card_write', I, 'Issuing balance → any merchant where the card is used'),
   ep('POST /v1/issuing/cardholders', 'PostIssuingCardholders', 'issuing_cardholder_write'),

@@ -195,7 +195,7 @@ export const USE_CASES: readonly UseCase[] = [
     permissions: [{ row: 'report_runs_and_report_types', level: R }, { row: 'file', level: R }, { row: 'tax_calculations_and_transactions', level: R }, { row: 'tax_rate', level: R }],
     rules: [
       { name: 'run-reports', allow: ['POST /v1/reporting/report_runs'] },
-      { name: 'read-reports-and-tax', allow: ['GET /v1/reporting/report_types', 'GET /v1/reporting/report_runs/*', 'GET /v1/files/*', 'GET /v1/tax/transactions/*'] },
+      { name: 'read-reports-and-tax', allow: ['GET /v1/reporting/report_types', 'GET /v1/reporting/report_runs/*', 'GET /v1/files/*', 'GET /v1/tax/transactions/*', 'GET /v1/tax_rates'] },
     ],
     caps: [], requestsPerMinute: 20,
     notes: [
