@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
+import { eventually } from '../helpers/proxy-harness.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { scopeReport } from '../../src/scope/report.ts';
 import { SECRET_REF } from '../../src/scope/policy.ts';
@@ -76,21 +77,34 @@ it('every use case has a probe', () => {
   expect(Object.keys(PROBES).sort()).toEqual(USE_CASES.map((u) => u.id).sort());
 });
 
-describe.each(USE_CASES.map((u) => u.id))('proxy running the generated policy for %s', (id) => {
-  const fx = useStripeProxy((sha) => policyWithKey(id, sha), { secrets: { [`${SECRET_REF.name}/${SECRET_REF.key}`]: 'rk_test_restricted_0001' } });
+// One proxy for the file; each use case's policy is swapped in with a live reload (a proxy start costs seconds).
+const IDS = USE_CASES.map((u) => u.id);
+const fx = useStripeProxy((sha) => policyWithKey(IDS[0], sha), { secrets: { [`${SECRET_REF.name}/${SECRET_REF.key}`]: 'rk_test_restricted_0001' } });
 
+async function generation(): Promise<number> {
+  const status = (await (await fx.h.admin('/status')).json()) as { policy: { generation: number } };
+  return status.policy.generation;
+}
+
+describe.each(IDS)('proxy running the generated policy for %s', (id) => {
   it('forwards one of its operations with the real key and refuses one outside it', async () => {
+    if (id !== IDS[0]) {
+      const before = await generation();
+      fx.h.writePolicy(policyWithKey(id, fx.agent.sha256));
+      await eventually(async () => expect(await generation()).toBeGreaterThan(before), 10_000);
+    }
     const probe = PROBES[id];
+    const seen = fx.fake.received.length;
     const stripe = stripeViaConnect(fx.key, fx.h.port, fx.h.caPem, { maxNetworkRetries: 0 });
     await probe.allowed(stripe);
     const [method, at] = probe.allowedAt.split(' ');
-    const hit = fx.fake.received.find((r) => r.method === method && r.path.split('?')[0] === at);
+    const hit = fx.fake.received.slice(seen).find((r) => r.method === method && r.path.split('?')[0] === at);
     expect(hit, `${probe.allowedAt} reached the fake Stripe`).toBeDefined();
     expect(hit!.headers.authorization).toBe('Bearer rk_test_restricted_0001');
 
     const err = await probe.refused(stripe).then(() => undefined, (e: Stripe.errors.StripeError) => e);
     expect(err, 'the call outside the use case was refused').toBeDefined();
     expect(err!.code).toMatch(/^keybrake_/);
-    expect(fx.fake.received.some((r) => r.path.split('?')[0] === probe.refusedPath && r.method === 'POST')).toBe(false);
+    expect(fx.fake.received.slice(seen).some((r) => r.path.split('?')[0] === probe.refusedPath && r.method === 'POST')).toBe(false);
   });
 });
