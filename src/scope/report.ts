@@ -71,6 +71,8 @@ export function scopeReport(input: ScopeInput): { ok: true; report: ScopeReport 
     if (!u) errors.push(`unknown use case ${JSON.stringify(id)}; valid: ${USE_CASES.map((x) => x.id).join(', ')}`);
     else if (!chosen.includes(u)) chosen.push(u);
   }
+  // Catalog order, whatever order the flags or ticks came in: one choice, one policy.
+  chosen.sort((a, b) => USE_CASES.indexOf(a) - USE_CASES.indexOf(b));
   const given = grantFromSlugs(input.permissions);
   if (!given.ok) errors.push(...given.errors);
   if (errors.length || !given.ok) return { ok: false, errors };

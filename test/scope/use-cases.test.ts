@@ -49,6 +49,10 @@ describe('minimal key per use case', () => {
     expect(r.granularity[0].text).toMatch(/creating and capturing charges/);
   });
 
+  it('the order use cases are given in does not change the answer', () => {
+    expect(report(['support-refunds', 'reporting'])).toEqual(report(['reporting', 'support-refunds']));
+  });
+
   it('combining use cases keeps the higher level of a shared row', () => {
     const r = report(['reporting', 'support-refunds']);
     expect(r.permissions.find((p) => p.row === 'charge')!.level).toBe('write');

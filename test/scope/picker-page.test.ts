@@ -1,0 +1,163 @@
+// The picker page in a real browser (Debian's chromium via playwright-core),
+// loaded from a file URL with every network request refused: ticking use cases
+// gives the same table, score, reasons, pairs, link and YAML as the CLI's JSON
+// for the same choice, the copy button copies the CLI's YAML, the page fits a
+// phone, and no request leaves the page.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScopeReport } from '../../src/scope/report.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const PAGE = pathToFileURL(path.join(ROOT, 'picker/index.html')).href;
+const RESULTS = path.join(ROOT, '.ci/results');
+const run = promisify(execFile);
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [path.join(ROOT, 'src/cli.ts'), 'scope', ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const requests: string[] = [];
+const refused: string[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  context.on('request', (r) => requests.push(r.url()));
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file://')) return route.continue();
+    refused.push(url);
+    return route.abort('blockedbyclient');
+  });
+  page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  await page.goto(PAGE);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Shown {
+  rows: Array<[string, string]>;
+  score: number;
+  tier: string;
+  reasons: Array<[string, string, string]>;
+  pairs: Array<[string, string]>;
+  amplifiers: string[];
+  granularity: string[];
+  prefill: string;
+  yaml: string;
+}
+
+async function shown(): Promise<Shown> {
+  return page.evaluate(() => {
+    const all = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)];
+    const gauge = document.getElementById('gauge')!;
+    return {
+      rows: all('#permission-rows tr').map((tr) => [tr.dataset.slug!, tr.dataset.level!] as [string, string]),
+      score: Number(gauge.dataset.score),
+      tier: gauge.dataset.tier!,
+      reasons: all('#reasons li').map((li) => [li.dataset.axis!, li.querySelector('.points')!.textContent!, li.querySelector('.why')!.textContent!] as [string, string, string]),
+      pairs: all('[data-pair]').map((d) => [d.dataset.pair!, d.querySelector('h3')!.textContent!] as [string, string]),
+      amplifiers: all('[data-amplifier]').map((li) => li.dataset.amplifier!),
+      granularity: all('#granularity li').map((li) => li.dataset.row!),
+      prefill: (document.getElementById('prefill') as HTMLAnchorElement).href,
+      yaml: document.getElementById('policy-yaml')!.textContent!,
+    };
+  });
+}
+
+function expected(r: ScopeReport): Shown {
+  return {
+    rows: r.permissions.map((p) => [p.slug, p.level]),
+    score: r.score,
+    tier: r.tier,
+    reasons: r.reasons.map((x) => [x.axis, `+${x.points}`, x.text]),
+    pairs: r.pairs.map((p) => [p.id, `CRITICAL pair ${p.id}: ${p.title}`]),
+    amplifiers: r.amplifiers.map((a) => a.id),
+    granularity: r.granularity.map((g) => g.row),
+    prefill: r.prefillUrl,
+    yaml: r.policyYaml ?? '',
+  };
+}
+
+describe('Restricted Key picker page (file URL, network blocked)', () => {
+  it('loads offline with fourteen labelled use cases and no errors', async () => {
+    expect(await page.locator('input[name="use-case"]').count()).toBe(14);
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, button')].filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.textContent?.trim())).length,
+    );
+    expect(unlabelled).toBe(0);
+    expect(await page.locator('#empty').isVisible()).toBe(true);
+  });
+
+  it('ticking by keyboard: support refunds + reporting match the CLI, and the copy button copies the CLI YAML', async () => {
+    await page.focus('#uc-support-refunds');
+    await page.keyboard.press('Space');
+    await page.focus('#uc-reporting');
+    await page.keyboard.press('Space');
+    const json = JSON.parse(await cli('--use-case', 'support-refunds', '--use-case', 'reporting', '--format', 'json')) as ScopeReport;
+    const page1 = await shown();
+    expect(page1).toEqual(expected(json));
+    expect(page1.tier).toBe('high');
+
+    await page.click('#copy');
+    await expect.poll(() => page.locator('#copy-status').textContent()).toBe('Copied to the clipboard.');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await cli('--use-case', 'support-refunds', '--use-case', 'reporting', '--format', 'yaml'));
+  });
+
+  it('use cases plus a key the user has: pairs A and C, Top-ups amplifying, equal to the CLI; then a screenshot', async () => {
+    await page.uncheck('#uc-reporting');
+    await page.check('#uc-connect-onboarding');
+    await page.fill('#permissions', 'rak_transfer_write, rak_top_up_write');
+    const json = JSON.parse(
+      await cli('--use-case', 'support-refunds', '--use-case', 'connect-onboarding', '--permissions', 'rak_transfer_write,rak_top_up_write', '--format', 'json'),
+    ) as ScopeReport;
+    const now = await shown();
+    expect(now).toEqual(expected(json));
+    expect(now.pairs.map(([id]) => id)).toEqual(['A', 'C']);
+    expect(now.amplifiers).toContain('top-ups');
+    expect(await page.locator('[data-pair="A"]').isVisible()).toBe(true);
+    // The choice is in the URL fragment only: reloading restores it without any request.
+    await page.reload();
+    expect((await shown()).pairs.map(([id]) => id)).toEqual(['A', 'C']);
+
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'picker.png'), fullPage: true });
+  });
+
+  it('an invalid slug shows the CLI error; readable on a phone without sideways scrolling', async () => {
+    await page.fill('#permissions', 'rak_refund_write');
+    await expect.poll(() => page.locator('#errors').textContent()).toMatch(/rak_refund_write is not a real Stripe permission.*use rak_charge_write/);
+    await page.fill('#permissions', '');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(RESULTS, 'picker-phone.png'), fullPage: true });
+  });
+
+  it('no request left the page: only the page and its script were loaded, from disk', () => {
+    expect(refused).toEqual([]);
+    const files = [...new Set(requests.map((u) => path.basename(new URL(u).pathname)))].sort();
+    expect(files).toEqual(['index.html', 'picker.js']);
+    expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
