@@ -1,6 +1,7 @@
 // `keybrake scope` as a user runs it: the list, the table, JSON equal to the
 // data module's report, YAML equal to the policy, and errors that say what to change.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +55,19 @@ describe('keybrake scope', () => {
     expect(r.stdout).toContain('https://dashboard.stripe.com/apikeys/create?name=keybrake%20support-refunds-connect-onboarding&permissions[]=');
     expect(r.stdout).toMatch(/unverified/);
     expect(r.stdout).toContain('kind: EgressPolicy');
+  });
+
+  it("the README's example is what the command prints", () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const command = '$ keybrake scope --use-case support-refunds --use-case reporting';
+    const block = readme.slice(readme.indexOf(command) + command.length, readme.indexOf('```', readme.indexOf(command)));
+    const printed = scope('--use-case', 'support-refunds', '--use-case', 'reporting').stdout.split('\n');
+    const shown = block.split('\n').filter((l) => l.trim() !== '' && l.trim() !== '…');
+    expect(shown.length).toBeGreaterThan(15);
+    for (const line of shown) {
+      const found = line.endsWith('…') ? printed.some((p) => p.startsWith(line.slice(0, -1))) : printed.includes(line);
+      expect(found, `README line not in the output: ${line}`).toBe(true);
+    }
   });
 
   it('--format json is the report; --format yaml is the policy alone', () => {
