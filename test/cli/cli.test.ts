@@ -1,24 +1,10 @@
 // The keybrake binary as a user runs it: help, keys, the admin commands and the demo.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { keybrake } from '../helpers/keybrake-cli.ts';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
 import { stripePolicy } from '../e2e/policies.ts';
-
-const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
-const run = promisify(execFile);
-
-async function keybrake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('keybrake CLI', () => {
   it('--help lists every command; proxy --help lists every flag with its environment variable', async () => {

@@ -1,36 +1,12 @@
 // `keybrake scope` as a user runs it: the list, the table, JSON equal to the
 // data module's report, YAML equal to the policy, and errors that say what to change.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
-import { runScopeCommand } from '../../src/commands/scope.ts';
+import { keybrake } from '../helpers/keybrake-cli.ts';
 import { scopeReport } from '../../src/scope/report.ts';
 import { USE_CASES } from '../../src/scope/use-cases.ts';
-
-const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
-const run = promisify(execFile);
-
-/** In-process: a spawned CLI costs seconds on a busy machine; the spawn path is covered above. */
-function scope(...args: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _e, done) => (add(String(chunk)), done()) });
-  const code = runScopeCommand(args, sink((x) => (stdout += x)), sink((x) => (stderr += x)));
-  return { code, stdout, stderr };
-}
-
-async function keybrake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { scope } from './run-scope.ts';
 
 describe('keybrake scope', () => {
   it('--list shows the fourteen use cases; keybrake --help lists scope', async () => {
@@ -38,7 +14,7 @@ describe('keybrake scope', () => {
     expect(r.code).toBe(0);
     for (const u of USE_CASES) expect(r.stdout).toContain(u.id);
     expect((await keybrake('--help')).stdout).toMatch(/^ {2}scope /m);
-  });
+  }, 120_000);
 
   it('the table: permissions with None/Read/Write, granularity, score with a line per axis, pair warnings, link and policy', async () => {
     const r = await keybrake('scope', '--use-case', 'support-refunds', '--use-case', 'connect-onboarding', '--permissions', 'rak_transfer_write');
@@ -55,7 +31,7 @@ describe('keybrake scope', () => {
     expect(r.stdout).toContain('https://dashboard.stripe.com/apikeys/create?name=keybrake%20support-refunds-connect-onboarding&permissions[]=');
     expect(r.stdout).toMatch(/unverified/);
     expect(r.stdout).toContain('kind: EgressPolicy');
-  });
+  }, 120_000);
 
   it("the README's example is what the command prints", () => {
     const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');

@@ -3,23 +3,24 @@
 // gives the same table, score, reasons, pairs, link and YAML as the CLI's JSON
 // for the same choice, the copy button copies the CLI's YAML, the page fits a
 // phone, and no request leaves the page.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScopeReport } from '../../src/scope/report.ts';
+import { keybrake } from '../helpers/keybrake-cli.ts';
+import { scope } from './run-scope.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PAGE = pathToFileURL(path.join(ROOT, 'picker/index.html')).href;
 const RESULTS = path.join(ROOT, '.ci/results');
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [path.join(ROOT, 'src/cli.ts'), 'scope', ...args], { timeout: 60_000 });
-  return stdout;
+/** The CLI's JSON for a choice (in-process: the command's own code and output). */
+function cliJson(...args: string[]): ScopeReport {
+  const r = scope(...args, '--format', 'json');
+  if (r.code !== 0) throw new Error(`keybrake scope ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ScopeReport;
 }
 
 let browser: Browser;
@@ -111,7 +112,7 @@ describe('Restricted Key picker page (file URL, network blocked)', () => {
     await page.keyboard.press('Space');
     await page.focus('#uc-reporting');
     await page.keyboard.press('Space');
-    const json = JSON.parse(await cli('--use-case', 'support-refunds', '--use-case', 'reporting', '--format', 'json')) as ScopeReport;
+    const json = cliJson('--use-case', 'support-refunds', '--use-case', 'reporting');
     const page1 = await shown();
     expect(page1).toEqual(expected(json));
     expect(page1.tier).toBe('high');
@@ -119,16 +120,16 @@ describe('Restricted Key picker page (file URL, network blocked)', () => {
     await page.click('#copy');
     await expect.poll(() => page.locator('#copy-status').textContent()).toBe('Copied to the clipboard.');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
-    expect(copied).toBe(await cli('--use-case', 'support-refunds', '--use-case', 'reporting', '--format', 'yaml'));
-  });
+    // The spawned binary, as a user would pipe it into a file.
+    const yaml = await keybrake('scope', '--use-case', 'support-refunds', '--use-case', 'reporting', '--format', 'yaml');
+    expect(copied).toBe(yaml.stdout);
+  }, 120_000);
 
   it('use cases plus a key the user has: pairs A and C, Top-ups amplifying, equal to the CLI; then a screenshot', async () => {
     await page.uncheck('#uc-reporting');
     await page.check('#uc-connect-onboarding');
     await page.fill('#permissions', 'rak_transfer_write, rak_top_up_write');
-    const json = JSON.parse(
-      await cli('--use-case', 'support-refunds', '--use-case', 'connect-onboarding', '--permissions', 'rak_transfer_write,rak_top_up_write', '--format', 'json'),
-    ) as ScopeReport;
+    const json = cliJson('--use-case', 'support-refunds', '--use-case', 'connect-onboarding', '--permissions', 'rak_transfer_write,rak_top_up_write');
     const now = await shown();
     expect(now).toEqual(expected(json));
     expect(now.pairs.map(([id]) => id)).toEqual(['A', 'C']);
