@@ -143,6 +143,34 @@ describe('Restricted Key picker page (file URL, network blocked)', () => {
     await page.screenshot({ path: path.join(RESULTS, 'picker.png'), fullPage: true });
   });
 
+  it('text has at least 4.5:1 contrast against its background (WCAG AA), pair warnings included', async () => {
+    const low = await page.evaluate(() => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+      };
+      const background = (el: Element | null): number[] => {
+        for (; el; el = el.parentElement) {
+          const c = rgb(getComputedStyle(el).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const out: string[] = [];
+      const texts = [...document.querySelectorAll('body *')].filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()));
+      for (const el of texts) {
+        if ((el as HTMLElement).offsetParent === null && getComputedStyle(el).position !== 'fixed') continue; // hidden
+        const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${(el as HTMLElement).className} "${el.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return { out, checked: texts.length };
+    });
+    expect(low.checked).toBeGreaterThan(100);
+    expect(low.out).toEqual([]);
+  });
+
   it('an invalid slug shows the CLI error; readable on a phone without sideways scrolling', async () => {
     await page.fill('#permissions', 'rak_refund_write');
     await expect.poll(() => page.locator('#errors').textContent()).toMatch(/rak_refund_write is not a real Stripe permission.*use rak_charge_write/);
