@@ -60,12 +60,16 @@ export const USE_CASES: readonly UseCase[] = [
     rules: [
       { name: 'change-without-immediate-invoice', allow: ['subscriptions.update'], where: { proration_behavior: { notIn: ['always_invoice'] } } },
       { name: 'cancel-without-final-invoice', allow: ['subscriptions.cancel'], where: { invoice_now: { notIn: ['true'] } } },
-      { name: 'resume', allow: ['POST /v1/subscriptions/*/resume'], where: { proration_behavior: { notIn: ['always_invoice'] } } },
+      // keybrake's Stripe pack has no cost model for resume: keep it from invoicing (and charging) on the spot.
+      { name: 'resume-on-the-same-cycle', allow: ['POST /v1/subscriptions/*/resume'], where: { billing_cycle_anchor: { in: ['unchanged'] }, proration_behavior: { notIn: ['always_invoice'] } } },
       { name: 'read-subscriptions', allow: ['subscriptions.list', 'subscriptions.search', 'subscriptions.retrieve', 'customers.retrieve', 'prices.list'] },
     ],
     caps: [{ name: 'subscription-changes-per-day', window: '24h', maxRequests: 100, operations: ['subscriptions.update', 'subscriptions.cancel'] }],
     requestsPerMinute: 30,
-    notes: [inferred('Upgrades charge the customer. Whether proration previews (POST /v1/invoices/create_preview) need Invoices W is unverified.')],
+    notes: [
+      inferred('Upgrades charge the customer. Whether proration previews (POST /v1/invoices/create_preview) need Invoices W is unverified.'),
+      inferred('Resume is allowed only with billing_cycle_anchor=unchanged: the default (now) invoices at once, and keybrake cannot price that call yet.'),
+    ],
   },
   {
     id: 'checkout', title: 'Checkout session generation',
