@@ -56,7 +56,7 @@ describe('charts/keybrake', () => {
     expect(objects.filter((o) => o.kind === 'Certificate' && o.metadata.name === 'keybrake-mesh-ca').map((o) => o.metadata.namespace)).toEqual(['agents', 'billing-agents']);
     expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
     const args = (objects.find((o) => o.kind === 'Deployment') as any).spec.template.spec.containers[0].args as string[];
-    expect(args).toEqual(expect.arrayContaining(['--namespaces=agents', '--namespaces=billing-agents', '--sidecar-mode=container']));
+    expect(args).toEqual(expect.arrayContaining(['--namespaces=agents', '--namespaces=billing-agents']));
   });
 
   it.each([

@@ -48,7 +48,7 @@ describe.each(['support-refunds', 'sms-notifier', 'email-agent'])('the webhook o
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...deployment.spec.template.metadata, generateName: `${dir}-`, namespace: 'agents' }, spec: deployment.spec.template.spec };
   const policy = parse(fs.readFileSync(path.join(ROOT, 'deploy/examples', dir, 'policy.yaml'), 'utf8'));
   const vendorSecrets = policy.spec.vendors.map((v: any) => v.credential.secretRef.name);
-  const cfg = injectConfig({ image, sidecarMode: values.controller.sidecarMode, secretsFor: () => vendorSecrets });
+  const cfg = injectConfig({ image, secretsFor: () => vendorSecrets });
   const decision = mutate({ uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'agents', operation: 'CREATE', object: structuredClone(pod) }, cfg);
   const patched = applyPatch(structuredClone(pod), decision.ops as never, true, false).newDocument as K8sObject & { spec: any };
 

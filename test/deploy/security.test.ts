@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_INJECT_CONFIG } from '../../src/k8s/inject/index.ts';
 import { CHART, NAMESPACE, helmTemplate, parseObjects, valuesVariants, type K8sObject } from './render.ts';
 
 const values = parse(fs.readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
@@ -144,7 +145,7 @@ describe('controller workload', () => {
       { name: 'webhook', containerPort: 17443, protocol: 'TCP' },
     ]);
     expect(container.args[0]).toBe('controller');
-    expect(container.args).toEqual(expect.arrayContaining(['--listen=0.0.0.0:17080', '--webhook-listen=0.0.0.0:17443']));
+    expect(container.args).toEqual(expect.arrayContaining(['--listen=0.0.0.0:17080', '--webhook-listen=0.0.0.0:17443', '--webhook-tls-dir=/etc/keybrake/webhook', `--sidecar-image=${container.image}`]));
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.image).toBe(`ghcr.io/keybrake/keybrake:${JSON.parse(fs.readFileSync(path.join(CHART, '../../package.json'), 'utf8')).version}`);
@@ -166,8 +167,8 @@ describe('mesh CA and agent egress', () => {
       permitted: { dnsDomains: values.meshCA.permittedDNSDomains },
       excluded: { ipRanges: ['0.0.0.0/0', '::/0'] },
     });
-    expect(mesh.spec.secretName).toBe(values.meshCA.secretName);
-    expect(container.args).toContain(`--mesh-ca-secret=${values.meshCA.secretName}`);
+    // the Secret the injector mounts into every sidecar
+    expect(mesh.spec.secretName).toBe(DEFAULT_INJECT_CONFIG.caSecret);
     // issued by the namespace's root, not self-signed
     const issuer = objects.find((o) => o.kind === 'Issuer' && o.metadata.namespace === 'agents' && o.metadata.name === mesh.spec.issuerRef.name) as any;
     const root = objects.find((o) => o.kind === 'Certificate' && o.metadata.namespace === 'agents' && (o as any).spec.secretName === issuer.spec.ca.secretName) as any;

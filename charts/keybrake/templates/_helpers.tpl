@@ -20,3 +20,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "keybrake.webhookService" -}}
 keybrake-controller
 {{- end -}}
+
+{{/* The CA Secret the injector mounts into every sidecar (src/k8s/inject: caSecret). */}}
+{{- define "keybrake.meshCASecret" -}}
+keybrake-ca
+{{- end -}}
