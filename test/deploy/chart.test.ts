@@ -48,7 +48,7 @@ describe('charts/keybrake', () => {
 
   it('the multi-namespace variant gives each agent namespace its own Role, binding, mesh CA and no NetworkPolicy', () => {
     const objects = parseObjects(helmTemplate(['ci/multi-namespace-values.yaml']));
-    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'billing-agents')!;
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'keybrake-sidecar' && o.metadata.namespace === 'billing-agents')!;
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'invoicer', namespace: 'billing-agents' },
       { kind: 'ServiceAccount', name: 'dunning', namespace: 'billing-agents' },

@@ -81,22 +81,36 @@ describe('RBAC', () => {
     objs.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((r: any) => r.rules.map((rule: any) => ({ variant, role: `${r.kind}/${r.metadata.name}`, ...rule }))),
   );
 
-  it('has no wildcard, no Secret access and no privilege-escalating verb in any variant', () => {
+  it('has no wildcard, no cluster-wide Secret access and no privilege-escalating verb in any variant', () => {
     expect(allRules.length).toBeGreaterThan(5);
     for (const r of allRules) {
       const where = `${r.variant} ${r.role}`;
       for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames']) expect(r[field] ?? [], where).not.toContain('*');
-      expect(r.resources.some((x: string) => x === 'secrets' || x.startsWith('secrets/')), where).toBe(false);
+      const secrets = r.resources.some((x: string) => x === 'secrets' || x.startsWith('secrets/'));
+      // Secrets: only the controller's existence check, a namespaced get (never list/watch) in an agent namespace.
+      if (secrets) {
+        expect(r.role, where).toBe('Role/keybrake-controller-secret-check');
+        expect(r.resources, where).toEqual(['secrets']);
+        expect(r.verbs, where).toEqual(['get']);
+      }
+      if (r.role.startsWith('ClusterRole/')) expect(secrets, where).toBe(false);
       expect(r.verbs.filter((v: string) => ['escalate', 'bind', 'impersonate', 'deletecollection'].includes(v)), where).toEqual([]);
       expect(r.nonResourceURLs, where).toBeUndefined();
     }
   });
 
+  it('the Secret existence check is bound only to the controller, only in agent namespaces', () => {
+    const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'keybrake-controller-secret-check');
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(values.agents.map((a: any) => a.namespace));
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === 'keybrake-controller-secret-check') as any[];
+    expect(bindings.map((b) => b.subjects)).toEqual(values.agents.map(() => [{ kind: 'ServiceAccount', name: 'keybrake-controller', namespace: NAMESPACE }]));
+  });
+
   it('the sidecar may only get/list/watch the keybrake-policies ConfigMap of its namespace, bound to the listed agents', () => {
     for (const agent of values.agents) {
-      const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === agent.namespace) as any;
+      const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'keybrake-sidecar' && o.metadata.namespace === agent.namespace) as any;
       expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['keybrake-policies'], verbs: ['get', 'list', 'watch'] }]);
-      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === agent.namespace) as any;
+      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'keybrake-sidecar' && o.metadata.namespace === agent.namespace) as any;
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
       expect(binding.subjects).toEqual(agent.serviceAccounts.map((name: string) => ({ kind: 'ServiceAccount', name, namespace: agent.namespace })));
     }
