@@ -1,0 +1,61 @@
+// Label and field selectors as the API server parses them (the subset clients send:
+// =, ==, !=, in, notin, exists, !exists).
+import type { KubeObject, ResourceType } from './resources.ts';
+
+export type Matcher = (o: KubeObject) => boolean;
+
+export class SelectorError extends Error {}
+
+/** Splits on commas outside parentheses. */
+function terms(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((t) => t.trim()).filter(Boolean);
+}
+
+export function labelSelector(s: string | null): Matcher {
+  if (!s) return () => true;
+  const tests = terms(s).map((term): ((l: Record<string, string>) => boolean) => {
+    let m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
+    if (m) {
+      const [, key, op, list] = m;
+      const values = list.split(',').map((v) => v.trim());
+      return op === 'in' ? (l) => key in l && values.includes(l[key]) : (l) => !(key in l) || !values.includes(l[key]);
+    }
+    m = /^([^\s!=]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
+    if (m) {
+      const [, key, op, value] = m;
+      return op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value;
+    }
+    m = /^(!?)([^\s!=(),]+)$/.exec(term);
+    if (m) return m[1] ? (l) => !(m![2] in l) : (l) => m![2] in l;
+    throw new SelectorError(`unable to parse requirement: ${term}`);
+  });
+  return (o) => tests.every((t) => t(o.metadata.labels ?? {}));
+}
+
+export function fieldSelector(s: string | null, type: ResourceType): Matcher {
+  if (!s) return () => true;
+  const tests = terms(s).map((term) => {
+    const m = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
+    if (!m) throw new SelectorError(`invalid selector: '${term}'; can't understand '${term}'`);
+    const [, field, op, value] = m;
+    const get =
+      field === 'metadata.name' ? (o: KubeObject) => o.metadata.name
+      : field === 'metadata.namespace' ? (o: KubeObject) => o.metadata.namespace
+      : type.fields?.[field];
+    if (!get) throw new SelectorError(`field label not supported: ${field}`);
+    return op === '!=' ? (o: KubeObject) => (get(o) ?? '') !== value : (o: KubeObject) => (get(o) ?? '') === value;
+  });
+  return (o) => tests.every((t) => t(o));
+}
