@@ -11,6 +11,7 @@ usage: keybrake <command> [options]     (keybrake <command> --help for its optio
 
 commands:
   proxy     run the proxy: TLS termination, policy, caps, credential swap, audit, kill switch
+  controller  run the Kubernetes control plane: EgressPolicy → ConfigMap, status, kills (leader-elected)
   keys      keys new --id NAME: create an agent key (printed once) and its policy snippet
   kill      turn a running proxy's kill switch on (--reason "…")
   revive    turn it off again (needs the admin token)
@@ -27,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'proxy':
       return runProxyCommand(rest);
+    case 'controller': {
+      const { runControllerCommand } = await import('./commands/controller.ts');
+      return runControllerCommand(rest);
+    }
     case 'keys':
       return runKeysCommand(rest);
     case 'kill':

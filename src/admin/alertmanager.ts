@@ -34,7 +34,7 @@ export interface AlertmanagerResponse {
   kill?: { reason: string };
 }
 
-interface WebhookAlert {
+export interface WebhookAlert {
   status: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -64,7 +64,7 @@ export function handleAlertmanager(req: AlertmanagerRequest): AlertmanagerRespon
 }
 
 /** Bearer token compared in constant time (digests of equal length, so the length leaks nothing either). */
-function authorized(header: string | undefined, expected: string | undefined): boolean {
+export function authorized(header: string | undefined, expected: string | undefined): boolean {
   const want = expected?.trim();
   if (!want) return false;
   const got = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
@@ -77,7 +77,7 @@ function sha256(s: string): Buffer {
 }
 
 /** The alerts of a v4 payload, or undefined when it is not one. Alerts without a status take the group's. */
-function parseWebhook(body: Buffer): WebhookAlert[] | undefined {
+export function parseWebhook(body: Buffer): WebhookAlert[] | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
@@ -98,7 +98,7 @@ function parseWebhook(body: Buffer): WebhookAlert[] | undefined {
   return alerts;
 }
 
-function selects(labels: Record<string, string>, self: AlertmanagerSelf): boolean {
+export function selects(labels: Record<string, string>, self: AlertmanagerSelf): boolean {
   let present = 0;
   for (const name of SELECTOR_LABELS) {
     const value = labels[name];
@@ -111,7 +111,7 @@ function selects(labels: Record<string, string>, self: AlertmanagerSelf): boolea
 }
 
 /** `alertmanager: <alertname>: <summary>` — one line, bounded: it is shown to the agent and logged. */
-function killReason(alert: WebhookAlert): string {
+export function killReason(alert: WebhookAlert): string {
   const parts = ['alertmanager', alert.labels.alertname || 'unnamed alert'];
   const summary = alert.annotations.summary;
   if (summary) parts.push(summary);

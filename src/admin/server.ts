@@ -8,7 +8,7 @@ import type net from 'node:net';
 export interface AdminHandlers {
   ready(): boolean;
   status(): Promise<unknown>;
-  kill(reason: string, source: 'api' | 'alertmanager'): unknown;
+  kill(reason: string, source: 'api' | 'alertmanager', policy?: { name: string; generation: number }): unknown;
   revive(): { ok: boolean; message: string };
   adminToken(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -66,13 +66,16 @@ export function createAdminServer(h: AdminHandlers): http.Server {
           }
           const body = await readBody(req);
           let reason = 'killed via admin API';
+          let policy: { name: string; generation: number } | undefined;
           try {
             const parsed = body && body.length ? JSON.parse(body.toString('utf8')) : {};
             if (typeof parsed?.reason === 'string' && parsed.reason.trim()) reason = parsed.reason.trim().slice(0, 500);
+            // The control plane's fan-out of `spec.killed`: revived by the policy, not the admin token.
+            if (typeof parsed?.policy === 'string' && Number.isInteger(parsed?.generation)) policy = { name: parsed.policy, generation: parsed.generation };
           } catch {
             // A kill must never fail on a bad body: kill with the default reason.
           }
-          return json(res, 200, h.kill(reason, 'api'));
+          return json(res, 200, h.kill(reason, 'api', policy));
         }
         case 'POST /revive': {
           if (!tokenMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });

@@ -58,6 +58,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   let policy = await o.policySource.start(
     (next) => {
       policy = next;
+      kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
       kill.setPolicyKill(next.killedBy);
       metrics.policyLoaded(next);
       log.info({ generation: next.generation, hash: next.hash }, 'policy reloaded');
@@ -99,9 +100,16 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
 
   const dataPlane = new DataPlane({ minter, policy: () => policy, services, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024, log });
   const admin = createAdminServer({
-    ready: () => ready,
+    // A source that has never loaded a policy (the ConfigMap feed at first start) is not ready.
+    ready: () => ready && (o.policySource as { loaded?: boolean }).loaded !== false,
     status: () => buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts }),
-    kill: (reason, source) => {
+    kill: (reason, source, scope) => {
+      if (scope) {
+        // Only a proxy running that policy obeys a policy-scoped kill.
+        if (!policy.documents.some((d) => d.metadata.name === scope.name)) return { ...kill.state(), ignored: `not running policy ${scope.name}` };
+        log.warn({ reason, policy: scope.name, generation: scope.generation }, 'kill switch on (policy killed by the control plane)');
+        return kill.killAhead(scope.name, scope.generation, reason);
+      }
       const state = kill.kill(reason, source);
       log.warn({ reason, source }, 'kill switch on');
       return state;

@@ -1,13 +1,16 @@
 // `keybrake proxy`: run the data plane and admin API from a policy file and a CA on disk.
 import fs from 'node:fs';
 import pino from 'pino';
-import { FilePolicySource } from '../policy/source.ts';
+import { FilePolicySource, type PolicySource } from '../policy/source.ts';
 import { getPack, listPacks } from '../vendors/registry.ts';
 import { startProxy } from '../app/proxy.ts';
 import { helpText, missingRequired, parseFlags, parseHostPort, type FlagSpec } from './flags.ts';
 
 export const PROXY_FLAGS: FlagSpec[] = [
-  { name: 'policy', env: 'KEYBRAKE_POLICY', help: 'EgressPolicy YAML file (one or more documents); reloaded on change', required: true },
+  { name: 'policy-source', env: 'KEYBRAKE_POLICY_SOURCE', help: 'file (--policy) or configmap (ConfigMap keybrake-policies in POD_NAMESPACE, watched through the API)', default: 'file' },
+  { name: 'policy', env: 'KEYBRAKE_POLICY', help: 'EgressPolicy YAML file (one or more documents); reloaded on change (--policy-source file)' },
+  { name: 'pod-labels-file', env: 'KEYBRAKE_POD_LABELS_FILE', help: 'downward-API labels file; selects the ConfigMap policies that apply to this pod (--policy-source configmap)' },
+  { name: 'kubeconfig', env: 'KEYBRAKE_KUBECONFIG', help: 'kubeconfig file for --policy-source configmap (default: KUBECONFIG, else the in-cluster service account)' },
   { name: 'ca-cert', env: 'KEYBRAKE_CA_CERT', help: 'PEM CA certificate used to mint leaf certificates', required: true },
   { name: 'ca-key', env: 'KEYBRAKE_CA_KEY', help: 'PEM private key of that CA (only the sidecar holds it)', required: true },
   { name: 'secrets-dir', env: 'KEYBRAKE_SECRETS_DIR', help: 'directory laid out like Secret volumes: <name>/<key>', default: './secrets' },
@@ -36,11 +39,28 @@ export function parseUpstreams(list: string[] | undefined): Map<string, string> 
   return map;
 }
 
+async function policySourceFor(f: Record<string, unknown>, log: pino.Logger): Promise<PolicySource> {
+  const vendors = listPacks().map((p) => p.id);
+  if (f['policy-source'] === 'file') return new FilePolicySource(String(f.policy), getPack, log, vendors);
+  if (f['policy-source'] !== 'configmap') throw new Error(`--policy-source must be file or configmap, got ${JSON.stringify(f['policy-source'])}`);
+  const { configMapPolicySource } = await import('../k8s/sidecar-source.ts');
+  return configMapPolicySource({
+    namespace: f.namespace as string | undefined,
+    labelsFile: f['pod-labels-file'] as string | undefined,
+    kubeconfig: f.kubeconfig as string | undefined,
+    stateDir: String(f['state-dir']),
+    packs: getPack,
+    vendors,
+    log,
+  });
+}
+
 export async function runProxyCommand(argv: string[]): Promise<number> {
-  const usage = 'keybrake proxy --policy FILE --ca-cert FILE --ca-key FILE [options]';
+  const usage = 'keybrake proxy (--policy FILE | --policy-source configmap --pod-labels-file FILE) --ca-cert FILE --ca-key FILE [options]';
   const f = parseFlags(argv, PROXY_FLAGS);
   if (f.help) return void process.stdout.write(helpText(usage, 'Run the egress enforcer: TLS termination, policy, caps, credential swap, audit.', PROXY_FLAGS)), 0;
   const missing = missingRequired(f, PROXY_FLAGS);
+  if (f['policy-source'] === 'file' && !f.policy) missing.push('--policy (or --policy-source configmap)');
   if (missing.length) {
     process.stderr.write(`keybrake proxy: missing ${missing.join(', ')}\n\n${helpText(usage, '', PROXY_FLAGS)}`);
     return 2;
@@ -48,7 +68,7 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   // Asynchronous stdout: a log line must not block the request path (SQLite/PostgreSQL hold the durable audit).
   const log = pino({ level: String(f['log-level']), base: { svc: 'keybrake' } }, pino.destination({ sync: false }));
   const proxy = await startProxy({
-    policySource: new FilePolicySource(String(f.policy), getPack, log, listPacks().map((p) => p.id)),
+    policySource: await policySourceFor(f, log),
     caCertPem: fs.readFileSync(String(f['ca-cert']), 'utf8'),
     caKeyPem: fs.readFileSync(String(f['ca-key']), 'utf8'),
     secretsDir: String(f['secrets-dir']),

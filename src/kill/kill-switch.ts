@@ -33,11 +33,34 @@ export class KillSwitch {
     }
   }
 
-  /** Killed locally or by the policy (`spec.killed: true`). */
+  /** Killed locally or by the policy (`spec.killed: true`), or told by the controller ahead of the policy update. */
   state(): KillState {
     if (this.#state.killed) return this.#state;
     if (this.#policyKill) return { killed: true, reason: this.#policyKill, source: 'policy', since: this.#policySince };
+    if (this.#ahead) return { killed: true, reason: this.#ahead.reason, source: 'policy', since: this.#ahead.since };
     return this.#state;
+  }
+
+  /**
+   * A policy kill announced by the control plane (pods/proxy) before the ConfigMap carrying
+   * `spec.killed` arrives. It lasts until this proxy loads that policy at `generation` or later,
+   * so only the policy (RBAC on the CRD) revives, and an older policy update cannot undo it.
+   */
+  #ahead?: { policy: string; generation: number; reason: string; since: string };
+
+  killAhead(policy: string, generation: number, reason: string): KillState {
+    const was = this.state().killed;
+    this.#ahead = { policy, generation, reason, since: new Date().toISOString() };
+    if (!was) this.#cutEverything();
+    return this.state();
+  }
+
+  /** Called on every policy load with the loaded documents' names and generations. */
+  settleAhead(loaded: ReadonlyMap<string, number>): void {
+    const a = this.#ahead;
+    if (!a) return;
+    const g = loaded.get(a.policy);
+    if (g === undefined || g >= a.generation) this.#ahead = undefined;
   }
 
   #policySince?: string;
