@@ -3,9 +3,9 @@
 // kubeconfigs point at https://127.0.0.1:PORT with tls-server-name: localhost.
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCa, loadCa } from '../../src/proxy/ca.ts';
-import { createLeafKey, issueLeaf } from '../../src/proxy/certs.ts';
-import { toPem } from '../../src/proxy/x509.ts';
+import { generateCa, loadCa } from '../../src/pki/ca.ts';
+import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
+import { toPem } from '../../src/pki/x509.ts';
 
 export interface DoubleTls {
   caPem: string;
