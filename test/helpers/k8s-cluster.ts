@@ -54,6 +54,7 @@ export async function startCluster(namespaces: string[] = ['agents']): Promise<C
 
 export interface ControllerProcess {
   port: number;
+  identity: string;
   lines: Array<Record<string, any>>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -83,6 +84,7 @@ export function startControllerProcess(c: Cluster, o: { identity: string; namesp
         if (obj.msg === 'keybrake controller started') {
           resolve({
             port: obj.listen.port,
+            identity: o.identity,
             lines,
             stop: async (signal = 'SIGTERM') => {
               if (child.exitCode !== null || child.signalCode !== null) return;
@@ -121,7 +123,7 @@ export async function startSidecar(c: Cluster, ns: string, pod: string, labels: 
   });
   const register = () => {
     if (c.double.get('v1', 'pods', ns, pod)) c.double.ports.set(`${ns}/${pod}:17020`, h.adminPort);
-    else c.double.addPod(ns, pod, labels, { 17020: h.adminPort });
+    else c.double.addPod(ns, pod, labels, { 17020: h.adminPort }, { metadata: { name: pod, namespace: ns, labels, annotations: { 'keybrake.dev/status': 'injected' } } });
   };
   register();
   const restart = h.restart;
