@@ -40,7 +40,7 @@ export function compilePolicies(docs: EgressPolicy[], opts: CompileOptions): Com
     byHost,
     isPassthrough: passthroughMatcher(passthrough),
     allowPrivatePassthrough: docs.some((d) => d.spec.allowPrivatePassthrough === true),
-    ...(killer ? { killedBy: `policy ${killer.metadata.name} spec.killed` } : {}),
+    ...(killer ? { killedBy: killedBy(killer) } : {}),
   };
 }
 
@@ -66,6 +66,12 @@ function compileVendor(doc: EgressPolicy, entry: VendorEntry, pack: VendorPack):
       : {}),
     fx: new Map<string, Rate>(Object.entries(entry.fx ?? {}).map(([cur, rate]) => [cur, parseRate(rate)])),
   };
+}
+
+/** `policy NAME spec.killed: <killReason>`: the agent's refusal says why, not only that. */
+function killedBy(doc: EgressPolicy): string {
+  const reason = (doc.spec as { killReason?: unknown }).killReason;
+  return `policy ${doc.metadata.name} spec.killed${typeof reason === 'string' && reason.trim() ? `: ${reason.trim().slice(0, 300)}` : ''}`;
 }
 
 /** Exact hosts, plus `*.suffix` patterns that match any name below the suffix (not the suffix itself). */

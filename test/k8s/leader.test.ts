@@ -21,18 +21,18 @@ function writers(from: number): string[] {
 beforeAll(async () => {
   c = await startCluster();
   replicas = await Promise.all([startControllerProcess(c, { identity: 'one' }), startControllerProcess(c, { identity: 'two' })]);
-});
+}, 240_000);
 afterAll(async () => {
   for (const r of replicas) await r.stop();
   await c?.close();
-});
+}, 60_000);
 
-describe('leader election', () => {
+describe('leader election', { timeout: 120_000 }, () => {
   it('only the Lease holder writes', async () => {
-    await eventually(() => expect(holder()).toMatch(/^(one|two)$/), 10_000);
+    await eventually(() => expect(holder()).toMatch(/^(one|two)$/), 30_000);
     const from = c.double.requests.length;
     c.double.seed('keybrake.dev/v1alpha1', 'egresspolicies', policyObject(agent.sha256) as never);
-    await eventually(() => expect(c.policy('agents', 'refunds')?.status?.observedGeneration).toBe(1), 10_000);
+    await eventually(() => expect(c.policy('agents', 'refunds')?.status?.observedGeneration).toBe(1), 30_000);
     expect(c.configMap('agents')?.data?.['refunds.yaml']).toBeDefined();
     expect(writers(from)).toEqual([`controller-${holder()}`]);
     const lease = c.double.get('coordination.k8s.io/v1', 'leases', 'keybrake-system', 'keybrake-controller')!;
@@ -44,7 +44,7 @@ describe('leader election', () => {
     const dead = replicas.find((r) => r.identity === first)!;
     await dead.stop('SIGKILL'); // no release: the survivor must wait out the lease
     const survivor = first === 'one' ? 'two' : 'one';
-    await eventually(() => expect(holder()).toBe(survivor), 20_000, 100);
+    await eventually(() => expect(holder()).toBe(survivor), 30_000, 100);
     const lease = c.double.get('coordination.k8s.io/v1', 'leases', 'keybrake-system', 'keybrake-controller')!;
     expect(lease.spec.leaseTransitions).toBe(1);
     const from = c.double.requests.length;
@@ -52,7 +52,7 @@ describe('leader election', () => {
     const cur = c.policy('agents', 'refunds')!;
     cur.spec.enforcement = 'dryrun';
     c.double.store.put(t, { ...cur, metadata: { ...cur.metadata, generation: 2 } } as never, 'MODIFIED');
-    await eventually(() => expect(c.policy('agents', 'refunds')?.status?.observedGeneration).toBe(2), 20_000, 100);
+    await eventually(() => expect(c.policy('agents', 'refunds')?.status?.observedGeneration).toBe(2), 30_000, 100);
     expect(c.configMap('agents')!.data['refunds.yaml']).toMatch(/enforcement: dryrun/);
     expect(writers(from)).toEqual([`controller-${survivor}`]);
   });
@@ -64,6 +64,6 @@ describe('leader election', () => {
     await current.stop('SIGTERM');
     // Released on the way out: the Lease no longer names the stopped replica once its process is gone.
     expect(holder()).not.toBe(current.identity);
-    await eventually(() => expect(holder()).toBe('three'), 15_000, 100);
+    await eventually(() => expect(holder()).toBe('three'), 30_000, 100);
   });
 });
