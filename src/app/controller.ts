@@ -15,6 +15,8 @@ import { killPods } from '../k8s/controller/fanout.ts';
 import { handleAlertKill } from '../k8s/controller/alert-kill.ts';
 import { createControllerServer } from '../k8s/controller/http.ts';
 import { listen } from '../admin/server.ts';
+import { selectorMatches } from '../k8s/labels.ts';
+import { createMutateHandler, injectConfig, readTlsDir, startWebhookServer } from '../k8s/inject/index.ts';
 
 export interface ControllerOptions {
   api: KubeApi;
@@ -30,10 +32,13 @@ export interface ControllerOptions {
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
   /** First retry delay after a watch error (default 250 ms). */
   minBackoffMs?: number;
+  /** Serve the injection webhook (/mutate over TLS) from this replica. */
+  webhook?: { listen: { host: string; port: number }; tlsDir: string; image: string };
 }
 
 export interface RunningController {
   address: net.AddressInfo;
+  webhookAddress?: net.AddressInfo;
   isLeader(): boolean;
   /** Resolves when no namespace is waiting to be reconciled. */
   idle(): Promise<void>;
@@ -135,22 +140,43 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     },
   });
   const address = await listen(server, o.listen.host, o.listen.port);
+  // Every replica serves the webhook (it only reads the caches); the Service spreads admissions.
+  const webhook = o.webhook
+    ? await startWebhookServer({
+        ...readTlsDir(o.webhook.tlsDir),
+        ...o.webhook.listen,
+        handler: createMutateHandler(injectConfig({ image: o.webhook.image, secretsFor: (ns, labels) => secretsFor(policies(), ns, labels) })),
+      })
+    : undefined;
   for (const i of informers) void i.start();
   elector.start();
-  log.info({ listen: address, namespaces: o.namespaces?.length ? o.namespaces : 'all', identity: o.lease.identity }, 'keybrake controller started');
+  log.info({ listen: address, webhook: webhook?.address, namespaces: o.namespaces?.length ? o.namespaces : 'all', identity: o.lease.identity }, 'keybrake controller started');
 
   return {
     address,
+    webhookAddress: webhook?.address,
     isLeader: () => elector.isLeader(),
     idle: () => reconciler.idle(),
     async close() {
       reconciler.stop();
       for (const i of informers) i.stop();
       await elector.stop();
+      await webhook?.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The vendor Secrets named by the policies that select a pod (refused ones too: their last good version is still served). */
+function secretsFor(policies: readonly KubernetesObject[], ns: string, labels: Record<string, string>): string[] {
+  const names = new Set<string>();
+  for (const p of policies as Json[]) {
+    if (p.metadata?.namespace !== ns || !Object.keys(p.spec?.selector?.matchLabels ?? {}).length) continue;
+    if (!selectorMatches(p.spec.selector, labels)) continue;
+    for (const v of p.spec.vendors ?? []) if (typeof v?.credential?.secretRef?.name === 'string') names.add(v.credential.secretRef.name);
+  }
+  return [...names].sort();
 }
 
 /** Read on every call, so a rotated Secret takes effect without a restart. */

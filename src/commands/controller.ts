@@ -4,6 +4,10 @@ import os from 'node:os';
 import pino from 'pino';
 import { helpText, parseFlags, parseHostPort, type FlagSpec } from './flags.ts';
 import { getPack, listPacks } from '../vendors/registry.ts';
+import fs from 'node:fs';
+
+// src/commands and dist/commands both sit two levels below the package root.
+const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const CONTROLLER_FLAGS: FlagSpec[] = [
   { name: 'namespaces', env: 'KEYBRAKE_NAMESPACES', help: 'comma-separated namespaces to watch (default: all)', multiple: true },
@@ -14,6 +18,9 @@ export const CONTROLLER_FLAGS: FlagSpec[] = [
   { name: 'lease-duration', env: 'KEYBRAKE_LEASE_DURATION', help: 'seconds a Lease holder may go without renewing', default: '15' },
   { name: 'admin-port', env: 'KEYBRAKE_SIDECAR_ADMIN_PORT', help: 'sidecar admin port reached through pods/proxy for kills', default: '17020' },
   { name: 'alertmanager-token-file', env: 'KEYBRAKE_ALERTMANAGER_TOKEN_FILE', help: 'bearer token Alertmanager must send (no file: receiver refuses every call)', default: '/etc/keybrake/tokens/alertmanager-token' },
+  { name: 'webhook-listen', env: 'KEYBRAKE_WEBHOOK_LISTEN', help: 'injection webhook (/mutate, HTTPS) address', default: '0.0.0.0:17443' },
+  { name: 'webhook-tls-dir', env: 'KEYBRAKE_WEBHOOK_TLS_DIR', help: 'directory with tls.crt and tls.key; without it the webhook is not served' },
+  { name: 'sidecar-image', env: 'KEYBRAKE_SIDECAR_IMAGE', help: 'image the webhook injects', default: `ghcr.io/keybrake/keybrake:${VERSION}` },
   { name: 'kubeconfig', env: 'KEYBRAKE_KUBECONFIG', help: 'kubeconfig file (default: KUBECONFIG, else the in-cluster service account)' },
   { name: 'log-level', env: 'KEYBRAKE_LOG_LEVEL', help: 'pino log level', default: 'info' },
 ];
@@ -39,6 +46,9 @@ export async function runControllerCommand(argv: string[]): Promise<number> {
     packs: getPack,
     vendors: listPacks().map((p) => p.id),
     log,
+    ...(f['webhook-tls-dir']
+      ? { webhook: { listen: parseHostPort(String(f['webhook-listen'])), tlsDir: String(f['webhook-tls-dir']), image: String(f['sidecar-image']) } }
+      : {}),
   });
   const stop = async () => {
     await controller.close();

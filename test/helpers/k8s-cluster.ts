@@ -54,20 +54,22 @@ export async function startCluster(namespaces: string[] = ['agents']): Promise<C
 
 export interface ControllerProcess {
   port: number;
+  webhookPort?: number;
   identity: string;
   lines: Array<Record<string, any>>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startControllerProcess(c: Cluster, o: { identity: string; namespaces?: string[]; leaseDuration?: number; tokenFile?: string }): Promise<ControllerProcess> {
+export function startControllerProcess(c: Cluster, o: { identity: string; namespaces?: string[]; leaseDuration?: number; tokenFile?: string; webhookTlsDir?: string }): Promise<ControllerProcess> {
   const args = [
     path.join(ROOT, 'src/cli.ts'), 'controller',
     '--listen', '127.0.0.1:0',
     '--identity', o.identity,
     '--lease-namespace', 'keybrake-system',
-    '--lease-duration', String(o.leaseDuration ?? 2),
+    '--lease-duration', String(o.leaseDuration ?? 4),
     '--alertmanager-token-file', o.tokenFile ?? path.join(c.dir, 'no-token'),
     ...(o.namespaces ? ['--namespaces', o.namespaces.join(',')] : []),
+    ...(o.webhookTlsDir ? ['--webhook-tls-dir', o.webhookTlsDir, '--webhook-listen', '127.0.0.1:0'] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     env: { ...process.env, KUBECONFIG: c.kubeconfig(`controller-${o.identity}`), KEYBRAKE_LOG_LEVEL: 'info' },
@@ -84,6 +86,7 @@ export function startControllerProcess(c: Cluster, o: { identity: string; namesp
         if (obj.msg === 'keybrake controller started') {
           resolve({
             port: obj.listen.port,
+            webhookPort: obj.webhook?.port,
             identity: o.identity,
             lines,
             stop: async (signal = 'SIGTERM') => {

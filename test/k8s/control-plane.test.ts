@@ -7,6 +7,10 @@ import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
 import { startCluster, startControllerProcess, startSidecar, type Cluster, type ControllerProcess, type Sidecar } from '../helpers/k8s-cluster.ts';
 import { agentKey, eventually } from '../helpers/proxy-harness.ts';
 import { policyObject } from './policies.ts';
+import { plainPod, review } from '../inject/fixtures.ts';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 import { refund, sidecarPolicy } from './sidecar-calls.ts';
 
 const EGP = 'keybrake.dev/v1alpha1';
@@ -31,7 +35,11 @@ function condition(ns: string, name: string, type: string): Record<string, any> 
 
 beforeAll(async () => {
   c = await startCluster(['agents', 'team-b']);
-  ctl = await startControllerProcess(c, { identity: 'solo' });
+  const tlsDir = path.join(c.dir, 'webhook-tls');
+  fs.mkdirSync(tlsDir);
+  fs.writeFileSync(path.join(tlsDir, 'tls.crt'), c.tls.cert);
+  fs.writeFileSync(path.join(tlsDir, 'tls.key'), c.tls.key);
+  ctl = await startControllerProcess(c, { identity: 'solo', webhookTlsDir: tlsDir });
   [a1, a2, unselected, b1] = await Promise.all([
     startSidecar(c, 'agents', 'support-0', { app: 'support' }),
     startSidecar(c, 'agents', 'support-1', { app: 'support', 'pod-template-hash': 'x' }),
@@ -127,6 +135,24 @@ describe('control plane', { timeout: 120_000 }, () => {
     edit('team-b', 'b-only', (o) => (o.spec.vendors[0].rules[0].where.amount.max = 20));
     await eventually(async () => expect(await refund(b1, agent.key, 40)).toMatchObject({ ok: false }), 30_000, 100);
     expect(await refund(b1, agent.key, 10)).toEqual({ ok: true });
+  });
+
+  it('serves the injection webhook, mounting the Secrets of the policies that select the pod', async () => {
+    const body = JSON.stringify(review(plainPod({ labels: { app: 'support' } }), { namespace: 'agents' }));
+    const answer = await new Promise<any>((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port: ctl.webhookPort, servername: 'localhost', ca: c.tls.caPem, method: 'POST', path: '/mutate?timeout=10s', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d)).on('end', () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.response.allowed).toBe(true);
+    const patch = Buffer.from(answer.response.patch, 'base64').toString('utf8');
+    expect(patch).toContain('"secretName":"stripe-live"');
   });
 
   it('every object the controller writes validates against the Kubernetes schemas', async () => {

@@ -13,6 +13,7 @@ import { buildStatus, sameStatus, type KillRecord } from './status.ts';
 import type { ControllerMetrics } from './metrics.ts';
 
 export const KILLED_BY_ANNOTATION = 'keybrake.dev/killed-by';
+const LEADER_RECHECK_MS = 250;
 
 export interface ReconcilerOptions {
   api: KubeApi;
@@ -72,6 +73,15 @@ export class Reconciler {
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
+  #later(ms: number): void {
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#drain();
+    }, ms);
+    this.#retry.unref();
+  }
+
   async #drain(): Promise<void> {
     if (this.#running || this.#stopped) return;
     this.#running = true;
@@ -87,15 +97,16 @@ export class Reconciler {
           this.#o.metrics.reconcileErrors.inc();
           const delay = Math.min(10_000, 200 * 2 ** this.#failures++);
           this.#o.log.warn({ namespace: ns, err: (err as Error).message, retryMs: delay }, 'reconcile failed; retrying');
-          clearTimeout(this.#retry);
-          this.#retry = setTimeout(() => void this.#drain(), delay);
-          this.#retry.unref();
+          this.#later(delay);
           break;
         }
       }
     } finally {
       this.#running = false;
       if (this.#dirty.size === 0 || !this.#o.isLeader()) for (const w of this.#idleWaiters.splice(0)) w();
+      // Work left because the lease looked stale for a moment (a late renewal): look again soon,
+      // since a renewal that keeps us leader announces nothing.
+      if (this.#dirty.size > 0 && !this.#stopped && !this.#retry) this.#later(LEADER_RECHECK_MS);
     }
   }
 
