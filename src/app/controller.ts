@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type net from 'node:net';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PackLookup } from '../policy/validate.ts';
-import { policyPath, type Json, type KubeApi } from '../k8s/kube.ts';
+import { KubeError, policyPath, type Json, type KubeApi } from '../k8s/kube.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
 import { LeaderElector } from '../k8s/controller/lease.ts';
 import { Reconciler } from '../k8s/controller/reconciler.ts';
@@ -65,7 +65,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   });
   const reconciler = new Reconciler({
     api,
-    checks: { packs: o.packs, vendors: o.vendors, secretExists: async (ns, name) => !!(await api.find(`/api/v1/namespaces/${ns}/secrets/${name}`)) },
+    checks: { packs: o.packs, vendors: o.vendors, secretExists: (ns, name) => secretExists(api, ns, name, log) },
     isLeader: () => elector.isLeader(),
     policies,
     pods,
@@ -167,6 +167,24 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     },
   };
 }
+
+/**
+ * undefined when the controller may not read Secrets (the chart grants none): the check is then
+ * skipped and a missing Secret shows as the agent pod's FailedMount instead.
+ */
+async function secretExists(api: KubeApi, ns: string, name: string, log: ControllerOptions['log']): Promise<boolean | undefined> {
+  try {
+    return !!(await api.find(`/api/v1/namespaces/${ns}/secrets/${name}`));
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 403) {
+      if (!secretCheckSkipped) log.info({ namespace: ns }, 'no RBAC to read Secrets: not checking that referenced Secrets exist');
+      secretCheckSkipped = true;
+      return undefined;
+    }
+    throw err;
+  }
+}
+let secretCheckSkipped = false;
 
 /** The vendor Secrets named by the policies that select a pod (refused ones too: their last good version is still served). */
 function secretsFor(policies: readonly KubernetesObject[], ns: string, labels: Record<string, string>): string[] {

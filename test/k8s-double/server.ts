@@ -46,6 +46,7 @@ export class ApiServerDouble {
   #sockets = new Set<net.Socket>();
   #opts: DoubleOptions;
   #failures: Array<{ method: string; path: RegExp; code: number; times: number }> = [];
+  #forbidden: Array<{ user: RegExp; path: RegExp }> = [];
   port = 0;
 
   constructor(opts: DoubleOptions = {}) {
@@ -99,6 +100,11 @@ export class ApiServerDouble {
     }
   }
 
+  /** RBAC in miniature: requests by a matching user to a matching path get 403 Forbidden. */
+  forbid(user: RegExp, path: RegExp): void {
+    this.#forbidden.push({ user, path });
+  }
+
   /** Answers the next `times` matching requests with `code`. */
   failNext(method: string, path: RegExp, code: number, times = 1): void {
     this.#failures.push({ method, path, code, times });
@@ -150,6 +156,9 @@ export class ApiServerDouble {
     };
     try {
       if (this.#opts.requireAuth !== false && !record.user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      if (this.#forbidden.some((f) => f.user.test(record.user ?? '') && f.path.test(url.pathname))) {
+        throw new ApiError(403, 'Forbidden', `User "${record.user}" cannot access ${url.pathname}`);
+      }
       const failure = this.#failures.find((f) => f.times > 0 && f.method === record.method && f.path.test(url.pathname));
       if (failure) {
         failure.times--;

@@ -20,6 +20,7 @@ function writers(from: number): string[] {
 
 beforeAll(async () => {
   c = await startCluster();
+  c.double.forbid(/^controller-/, /\/secrets(\/|$)/); // the chart grants the controller no Secret access
   replicas = await Promise.all([startControllerProcess(c, { identity: 'one' }), startControllerProcess(c, { identity: 'two' })]);
 }, 240_000);
 afterAll(async () => {
@@ -35,6 +36,9 @@ describe('leader election', { timeout: 120_000 }, () => {
     await eventually(() => expect(c.policy('agents', 'refunds')?.status?.observedGeneration).toBe(1), 30_000);
     expect(c.configMap('agents')?.data?.['refunds.yaml']).toBeDefined();
     expect(writers(from)).toEqual([`controller-${holder()}`]);
+    // Without RBAC on Secrets the Secret check is skipped, not failed.
+    expect(c.policy('agents', 'refunds')!.status.conditions.find((x: { type: string }) => x.type === 'Accepted').status).toBe('True');
+    expect(c.double.requests.some((r) => r.path.includes('/secrets/') && r.status === 403)).toBe(true);
     const lease = c.double.get('coordination.k8s.io/v1', 'leases', 'keybrake-system', 'keybrake-controller')!;
     expect(lease.spec.leaseTransitions).toBe(0);
   });

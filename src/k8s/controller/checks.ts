@@ -13,8 +13,8 @@ export interface Problem {
 export interface CheckContext {
   packs: PackLookup;
   vendors: readonly string[];
-  /** Does Secret `name` in the policy's namespace exist? */
-  secretExists(namespace: string, name: string): Promise<boolean>;
+  /** Does Secret `name` in the policy's namespace exist? undefined: not allowed to look. */
+  secretExists(namespace: string, name: string): Promise<boolean | undefined>;
 }
 
 /** `policy[0] "name": spec.vendors[0].rules[1].cel: message` → path and message. */
@@ -39,7 +39,7 @@ export async function checkPolicy(doc: EgressPolicy, ctx: CheckContext): Promise
   for (const [i, entry] of vendors.entries()) {
     const name = entry?.credential?.secretRef?.name;
     if (typeof name !== 'string' || !name) continue; // the validator already named it
-    if (!(await ctx.secretExists(ns, name))) {
+    if ((await ctx.secretExists(ns, name)) === false) {
       problems.push({ reason: 'SecretNotFound', path: `spec.vendors[${i}].credential.secretRef.name`, message: `Secret ${ns}/${name} does not exist` });
     }
   }
