@@ -60,7 +60,7 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, PROXY_FLAGS);
   if (f.help) return void process.stdout.write(helpText(usage, 'Run the egress enforcer: TLS termination, policy, caps, credential swap, audit.', PROXY_FLAGS)), 0;
   const missing = missingRequired(f, PROXY_FLAGS);
-  if (f['policy-source'] === 'file' && !f.policy) missing.push('--policy (or --policy-source configmap)');
+  if (f['policy-source'] === 'file' && !f.policy) missing.unshift('--policy'); // or --policy-source configmap
   if (missing.length) {
     process.stderr.write(`keybrake proxy: missing ${missing.join(', ')}\n\n${helpText(usage, '', PROXY_FLAGS)}`);
     return 2;
