@@ -1,71 +1,102 @@
 #!/usr/bin/env node
-// keybrake: one binary, one subcommand per job.
-import { runProxyCommand } from './commands/proxy.ts';
-import { runKeysCommand } from './commands/keys.ts';
-import { runAdminCommand } from './commands/admin-client.ts';
-import { runCaCommand } from './commands/ca.ts';
+// keybrake: one binary, one subcommand per job. Commands are loaded only when
+// run, so `keybrake --help` or `keybrake kill` never loads the proxy, the
+// stores or the vendor packs.
+import { createRequire } from 'node:module';
+import { closest } from './commands/usage.ts';
+
+type Runner = (argv: string[]) => Promise<number> | number;
+
+interface Command {
+  summary: string;
+  load(): Promise<Runner>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  proxy: {
+    summary: 'run the proxy: TLS termination, policy, caps, credential swap, audit, kill switch',
+    load: async () => (await import('./commands/proxy.ts')).runProxyCommand,
+  },
+  controller: {
+    summary: 'run the Kubernetes control plane: EgressPolicy → ConfigMap, status, kills (leader-elected)',
+    load: async () => (await import('./commands/controller.ts')).runControllerCommand,
+  },
+  keys: {
+    summary: 'keys new --id NAME: an agent key; keys admin-token: the admin token file',
+    load: async () => (await import('./commands/keys.ts')).runKeysCommand,
+  },
+  kill: {
+    summary: "turn a running proxy's kill switch on (--reason \"…\")",
+    load: async () => (await import('./commands/admin-client.ts')).runKill,
+  },
+  revive: {
+    summary: 'turn it off again (needs the admin token)',
+    load: async () => (await import('./commands/admin-client.ts')).runRevive,
+  },
+  status: {
+    summary: "show a running proxy's readiness, kill state, policy and cap usage",
+    load: async () => (await import('./commands/admin-client.ts')).runStatus,
+  },
+  audit: {
+    summary: 'query the audit: audit spend --since 24h --by use-case | audit calls …',
+    load: async () => (await import('./audit/cli.ts')).runAudit,
+  },
+  ca: {
+    summary: 'ca new --out-dir DIR: create a CA for TLS termination',
+    load: async () => (await import('./commands/ca.ts')).runCaCommand,
+  },
+  'init-redirect': {
+    summary: "install the pod's egress redirect (the injected init container)",
+    load: async () => (await import('./commands/init-redirect.ts')).runInitRedirectCommand,
+  },
+  scope: {
+    summary: "the smallest Stripe Restricted Key for an agent's use cases, its blast radius and EgressPolicy",
+    load: async () => (await import('./commands/scope.ts')).runScopeCommand,
+  },
+  demo: {
+    summary: 'run the end-to-end demo with a fake Stripe on loopback',
+    load: async () => (await import('./demo/demo.ts')).runDemo,
+  },
+};
 
 const HELP = `keybrake — egress enforcer for AI agents that can spend money
 
-usage: keybrake <command> [options]     (keybrake <command> --help for its options)
+usage: keybrake <command> [options]
+       keybrake <command> --help      every option of one command
+       keybrake --version
 
 commands:
-  proxy     run the proxy: TLS termination, policy, caps, credential swap, audit, kill switch
-  controller  run the Kubernetes control plane: EgressPolicy → ConfigMap, status, kills (leader-elected)
-  keys      keys new --id NAME: create an agent key (printed once) and its policy snippet
-  kill      turn a running proxy's kill switch on (--reason "…")
-  revive    turn it off again (needs the admin token)
-  status    show a running proxy's state, policy and cap usage
-  audit     query the audit: audit spend --since 24h --by use-case | audit calls …
-  ca        ca new --out-dir DIR: create a CA for TLS termination
-  init-redirect  install the pod's egress redirect (the injected init container)
-  scope     the smallest Stripe Restricted Key for an agent's use cases, its blast radius and EgressPolicy
-  demo      run the end-to-end demo with a fake Stripe on loopback
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
+  .join('\n')}
 `;
 
+export function version(): string {
+  // package.json sits one level above both src/ (tests) and dist/ (the package).
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'proxy':
-      return runProxyCommand(rest);
-    case 'controller': {
-      const { runControllerCommand } = await import('./commands/controller.ts');
-      return runControllerCommand(rest);
-    }
-    case 'keys':
-      return runKeysCommand(rest);
-    case 'kill':
-    case 'revive':
-    case 'status':
-      return runAdminCommand(command, rest);
-    case 'audit': {
-      const { runAudit } = await import('./audit/cli.ts');
-      return runAudit(rest, process.stdout);
-    }
-    case 'ca':
-      return runCaCommand(rest);
-    case 'init-redirect': {
-      const { runInitRedirectCommand } = await import('./commands/init-redirect.ts');
-      return runInitRedirectCommand(rest);
-    }
-    case 'scope': {
-      const { runScopeCommand } = await import('./commands/scope.ts');
-      return runScopeCommand(rest);
-    }
-    case 'demo': {
-      const { runDemo } = await import('./demo/demo.ts');
-      return runDemo(rest);
-    }
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`keybrake: unknown command "${command}"\n\n${HELP}`);
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`keybrake ${version()}\n`);
+    return 0;
+  }
+  if (name === undefined) {
+    process.stderr.write(`keybrake: missing command\n\n${HELP}`);
+    return 2;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    const hit = closest(name, Object.keys(COMMANDS));
+    process.stderr.write(`keybrake: unknown command "${name}"${hit ? `; did you mean "${hit}"?` : ''}\n\n${HELP}`);
+    return 2;
+  }
+  return (await command.load())(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -2,25 +2,39 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateCa } from '../pki/ca.ts';
-import { helpText, parseFlags, type FlagSpec } from './flags.ts';
+import { runCommand, subcommand, type CommandSpec } from './flags.ts';
+import { ConfigError } from './usage.ts';
+import { writeSecretFile } from './files.ts';
 
-const FLAGS: FlagSpec[] = [
-  { name: 'out-dir', help: 'where to write ca.crt and ca.key', default: '.' },
-  { name: 'permit', help: 'name-constrain the CA to these DNS names (repeatable)', multiple: true },
-];
+const SPEC: CommandSpec = {
+  command: 'keybrake ca',
+  usage: 'keybrake ca new [--out-dir DIR] [--permit api.stripe.com …]',
+  summary:
+    'Create a CA for TLS termination: DIR/ca.crt (give it to the agent as NODE_EXTRA_CA_CERTS) and DIR/ca.key\n' +
+    '(mode 0600, only the proxy reads it). Existing files are never overwritten.',
+  flags: [
+    { name: 'out-dir', help: 'where to write ca.crt and ca.key', default: '.', value: 'DIR' },
+    { name: 'permit', help: 'name-constrain the CA to these DNS names', multiple: true, value: 'NAME' },
+  ],
+  positionals: [{ name: 'new', help: 'create the CA (the only subcommand)' }],
+  maxPositionals: 1,
+};
 
-export function runCaCommand(argv: string[]): number {
-  const usage = 'keybrake ca new [--out-dir DIR] [--permit api.stripe.com …]';
-  const f = parseFlags(argv.slice(argv[0] === 'new' ? 1 : 0), FLAGS);
-  if (f.help || argv[0] !== 'new') {
-    process.stdout.write(helpText(usage, 'Create a CA for TLS termination (key mode 0600).', FLAGS));
-    return f.help ? 0 : 2;
-  }
-  const dir = String(f['out-dir']);
-  fs.mkdirSync(dir, { recursive: true });
-  const ca = generateCa({ permittedDnsNames: f.permit as string[] | undefined });
-  fs.writeFileSync(path.join(dir, 'ca.crt'), ca.certPem);
-  fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
-  process.stdout.write(`wrote ${path.join(dir, 'ca.crt')} and ${path.join(dir, 'ca.key')}\n`);
-  return 0;
+export function runCaCommand(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, (f, positionals) => {
+    subcommand('keybrake ca', positionals[0], ['new']);
+    const dir = f.need('out-dir');
+    const cert = path.join(dir, 'ca.crt');
+    const key = path.join(dir, 'ca.key');
+    // Checked before writing either, so a refusal never leaves a new key beside an old certificate.
+    for (const file of [cert, key]) {
+      if (fs.existsSync(file)) throw new ConfigError(`${file} already exists; keybrake never overwrites a CA. Remove it first, or pass another --out-dir`);
+    }
+    const permit = f.list('permit');
+    const ca = generateCa({ permittedDnsNames: permit.length ? permit : undefined });
+    writeSecretFile('--out-dir', key, ca.keyPem);
+    writeSecretFile('--out-dir', cert, ca.certPem, 0o644);
+    process.stdout.write(`wrote ${cert} and ${key} (mode 0600)\n`);
+    return 0;
+  });
 }

@@ -4,44 +4,46 @@ import fs from 'node:fs';
 import { applyRedirect, resolvConfNameservers, type BackendChoice } from '../redirect/apply.ts';
 import { validateRedirectValues, type RedirectValues } from '../redirect/plan.ts';
 import { renderIptables, renderNft } from '../redirect/render.ts';
-import { helpText, missingRequired, parseFlags, type FlagSpec } from './flags.ts';
+import { runCommand, type CommandSpec, type FlagSpec, type ParsedFlags } from './flags.ts';
+import { ConfigError } from './usage.ts';
 
 export const INIT_REDIRECT_FLAGS: FlagSpec[] = [
-  { name: 'uid', help: "the sidecar's UID: the only one whose traffic goes straight out", required: true },
-  { name: 'port', help: "the sidecar's data port every other outbound TCP connection goes to", required: true },
+  { name: 'uid', type: 'integer', min: 0, max: 4294967294, help: "the sidecar's UID: the only one whose traffic goes straight out", required: true },
+  { name: 'port', type: 'integer', min: 1, max: 65535, help: "the sidecar's data port every other outbound TCP connection goes to", required: true },
   { name: 'dns', help: 'cluster resolver address, the only DNS destination (default: the nameservers of /etc/resolv.conf)', multiple: true },
-  { name: 'backend', help: 'auto (nft, falling back to legacy iptables), nft or iptables', default: 'auto' },
+  { name: 'backend', type: 'choice', choices: ['auto', 'nft', 'iptables'], help: 'auto (nft, falling back to legacy iptables), nft or iptables', default: 'auto' },
   { name: 'resolv-conf', help: 'where the default --dns comes from', default: '/etc/resolv.conf' },
-  { name: 'dry-run', help: 'print the rules without applying them', boolean: true },
+  { name: 'dry-run', type: 'boolean', help: 'print the rules without applying them' },
 ];
 
-const USAGE = 'keybrake init-redirect --uid UID --port PORT [--dns ADDR]... [--backend auto|nft|iptables]';
+const SPEC: CommandSpec = {
+  command: 'keybrake init-redirect',
+  usage: 'keybrake init-redirect --uid UID --port PORT [--dns ADDR]... [--backend auto|nft|iptables]',
+  summary: "Install the pod's egress redirect (run as the injected init container keybrake-init, with NET_ADMIN and NET_RAW).",
+  flags: INIT_REDIRECT_FLAGS,
+};
 
-function values(f: Record<string, unknown>): RedirectValues {
-  let dns = f.dns as string[] | undefined;
-  if (!dns?.length) {
-    const file = String(f['resolv-conf']);
+function values(f: ParsedFlags): RedirectValues {
+  let dns = f.list('dns');
+  if (!dns.length) {
+    const file = f.need('resolv-conf');
     dns = resolvConfNameservers(fs.readFileSync(file, 'utf8'));
-    if (!dns.length) throw new Error(`${file} names no nameserver: pass the cluster resolver with --dns`);
+    if (!dns.length) throw new ConfigError(`${file} names no nameserver: pass the cluster resolver with --dns`);
   }
-  const v = { uid: Number(f.uid), port: Number(f.port), dns };
+  const v = { uid: f.number('uid')!, port: f.number('port')!, dns };
   validateRedirectValues(v);
   return v;
 }
 
-export async function runInitRedirectCommand(argv: string[], out = process.stdout): Promise<number> {
-  const f = parseFlags(argv, INIT_REDIRECT_FLAGS, {});
-  const summary = "Install the pod's egress redirect (run as the injected init container keybrake-init, with NET_ADMIN and NET_RAW).";
-  if (f.help) return void out.write(helpText(USAGE, summary, INIT_REDIRECT_FLAGS)), 0;
-  const missing = missingRequired(f, INIT_REDIRECT_FLAGS);
-  if (missing.length) {
-    process.stderr.write(`keybrake init-redirect: missing ${missing.join(', ')}\n\n${helpText(USAGE, summary, INIT_REDIRECT_FLAGS)}`);
-    return 2;
-  }
-  const backend = String(f.backend) as BackendChoice;
-  if (!['auto', 'nft', 'iptables'].includes(backend)) throw new Error(`--backend must be auto, nft or iptables, got "${backend}"`);
+export function runInitRedirectCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  // Flags only: the init container's environment is the pod's, not configuration.
+  return runCommand(SPEC, argv, (f) => apply(f, out), { out, err: process.stderr }, {});
+}
+
+function apply(f: ParsedFlags, out: NodeJS.WritableStream): number {
+  const backend = f.need('backend') as BackendChoice;
   const v = values(f);
-  if (f['dry-run']) {
+  if (f.bool('dry-run')) {
     out.write(backend === 'iptables' ? `${renderIptables(v, 'ipv4')}${renderIptables(v, 'ipv6')}` : renderNft(v));
     return 0;
   }

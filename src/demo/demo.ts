@@ -13,11 +13,26 @@ import { newAgentKey } from '../commands/keys.ts';
 import { startFakeVendor } from './fake-vendor.ts';
 import { stripeHandler } from './fake-stripe.ts';
 import { printAudit, say, step } from './story.ts';
+import { runCommand, type CommandSpec } from '../commands/flags.ts';
 
 const REAL_KEY = 'sk_test_demo_real_key_only_the_sidecar_sees';
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/policy.yaml');
 
-export async function runDemo(_argv: string[]): Promise<number> {
+const SPEC: CommandSpec = {
+  command: 'keybrake demo',
+  usage: 'keybrake demo',
+  summary:
+    'Run the end-to-end story on loopback: a fake Stripe, a proxy with examples/policy.yaml, and the official\n' +
+    'stripe SDK as the agent: an allowed refund, a rule refusal, a call no rule allows, a cap, a kill mid-flight.\n' +
+    'Nothing leaves the machine; everything it creates is removed at the end.',
+  flags: [],
+};
+
+export function runDemo(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, () => playDemo());
+}
+
+async function playDemo(): Promise<number> {
   // Loaded lazily: the SDKs are dev dependencies, only the demo and tests use them.
   const { default: Stripe } = await import('stripe');
   const { connectAgent } = await import('./clients.ts');

@@ -63,7 +63,8 @@ describe('keybrake scope', () => {
     expect(slug.code).toBe(2);
     expect(slug.stderr).toMatch(/use rak_charge_write/);
     const format = scope('--use-case', 'reporting', '--format', 'xml');
-    expect(format.stderr).toMatch(/--format must be table, json or yaml/);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/--format "xml" is not one of table, json, yaml/);
     const yamlOnly = scope('--permissions', 'rak_charge_read', '--format', 'yaml');
     expect(yamlOnly.code).toBe(2);
     expect(yamlOnly.stderr).toMatch(/needs at least one --use-case/);
