@@ -127,7 +127,7 @@ describe('keybrake audit against SQLite (--state-dir)', () => {
     expect(missing.err).toContain('no audit database at');
     const wrong = await audit(['spend', '--by', 'customer', '--state-dir', path.join(root, 'state')]);
     expect(wrong.code).toBe(2);
-    expect(wrong.err).toContain('--by must be one of use-case, run, operation, vendor');
+    expect(wrong.err).toContain('--by "customer" is not one of use-case, run, operation, vendor');
     expect(wrong.err).toContain('usage:');
     const unknown = await audit(['refunds']);
     expect(unknown.code).toBe(2);

@@ -37,6 +37,7 @@ describe('keybrake CLI', () => {
     const r = await keybrake('frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stdout).toBe('');
   });
 });
 
@@ -47,12 +48,20 @@ describe('keybrake kill / status / revive against a running proxy', () => {
   it('kills with a reason, shows it in status, and revives with the token file', async () => {
     const killed = await keybrake('kill', '--admin', fx.h.adminUrl, '--reason', 'from the CLI');
     expect(killed.code).toBe(0);
-    const status = JSON.parse((await keybrake('status', '--admin', fx.h.adminUrl)).stdout);
+    const status = JSON.parse((await keybrake('status', '--admin', fx.h.adminUrl, '--output', 'json')).stdout);
     expect(status).toMatchObject({ killed: true, reason: 'from the CLI' });
-    expect((await keybrake('revive', '--admin', fx.h.adminUrl)).code).toBe(1);
+    const table = await keybrake('status', '--admin', fx.h.adminUrl);
+    expect(table.stdout).toMatch(/^KILLED\s+yes, by api since \S+: from the CLI$/m);
+    expect(table.stdout).toMatch(/^POLICY\s+generation 1: support-refunds$/m);
+    expect((await keybrake('revive', '--admin', fx.h.adminUrl)).code).toBe(2); // --token-file is required
+    const wrong = path.join(fx.h.dir, 'policy.yaml');
+    const refused = await keybrake('revive', '--admin', fx.h.adminUrl, '--token-file', wrong);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the proxy answered 401');
     const tokenFile = path.join(fx.h.dir, 'secrets/keybrake-admin/token');
     expect((await keybrake('revive', '--admin', fx.h.adminUrl, '--token-file', tokenFile)).code).toBe(0);
-    expect(JSON.parse((await keybrake('status', '--admin', fx.h.adminUrl)).stdout).killed).toBe(false);
+    expect(JSON.parse((await keybrake('status', '--admin', fx.h.adminUrl, '-o', 'json')).stdout).killed).toBe(false);
+    expect((await keybrake('status', '--admin', fx.h.adminUrl)).stdout).toMatch(/^KILLED\s+no$/m);
   });
 });
 
