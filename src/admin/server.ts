@@ -6,7 +6,8 @@ import http from 'node:http';
 import type net from 'node:net';
 
 export interface AdminHandlers {
-  ready(): boolean;
+  /** Hard dependencies right now; `problems` names each failing one. */
+  ready(): { ready: boolean; problems: Array<{ check: string; message: string }> };
   status(): Promise<unknown>;
   kill(reason: string, source: 'api' | 'alertmanager', policy?: { name: string; generation: number }): unknown;
   revive(): { ok: boolean; message: string };
@@ -52,8 +53,10 @@ export function createAdminServer(h: AdminHandlers): http.Server {
       switch (route) {
         case 'GET /healthz':
           return json(res, 200, { ok: true });
-        case 'GET /readyz':
-          return json(res, h.ready() ? 200 : 503, { ready: h.ready() });
+        case 'GET /readyz': {
+          const r = h.ready();
+          return json(res, r.ready ? 200 : 503, r);
+        }
         case 'GET /status':
           return json(res, 200, await h.status());
         case 'GET /metrics': {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compiled.ts';
 import type { PolicySource } from '../policy/source.ts';
 import type { Clock } from '../pipeline/context.ts';
-import type { PipelineServices } from '../pipeline/pipeline.ts';
+import { recordCutCall, type PipelineServices } from '../pipeline/pipeline.ts';
 import { loadCa } from '../pki/ca.ts';
 import { LeafMinter } from '../pki/certs.ts';
 import { KillSwitch } from '../kill/kill-switch.ts';
@@ -20,6 +20,8 @@ import { ProxyMetrics } from '../admin/metrics.ts';
 import { handleAlertmanager } from '../admin/alertmanager.ts';
 import { buildStatus } from '../admin/status.ts';
 import { observeCall, refreshCapUsage } from '../admin/observe.ts';
+import { readiness } from './readiness.ts';
+import { underFlag } from './startup.ts';
 
 export interface ProxyOptions {
   policySource: PolicySource;
@@ -34,6 +36,8 @@ export interface ProxyOptions {
   ledger?: string;
   audit?: string;
   maxBodyBytes?: number;
+  /** On close(): how long in-flight calls may finish before they are cut (default 25 s, below Kubernetes' 30 s grace). */
+  drainTimeoutMs?: number;
   holdMs?: number;
   namespace?: string;
   pod?: string;
@@ -45,17 +49,22 @@ export interface RunningProxy {
   address: net.AddressInfo;
   adminAddress: net.AddressInfo;
   policy(): CompiledPolicy;
+  /** Drain (not ready, no new connections, in-flight calls finish or are cut and audited), then flush audit and ledger. */
   close(): Promise<void>;
 }
 
+const DEFAULT_DRAIN_MS = 25_000;
+
 export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
-  fs.mkdirSync(o.stateDir, { recursive: true });
   const log = o.log;
   const metrics = new ProxyMetrics();
-  const kill = new KillSwitch(o.stateDir);
-  let ready = false;
+  const kill = await underFlag('--state-dir', `state directory ${o.stateDir}`, () => {
+    fs.mkdirSync(o.stateDir, { recursive: true });
+    return new KillSwitch(o.stateDir);
+  });
+  let serving: 'starting' | 'serving' | 'draining' = 'starting';
 
-  let policy = await o.policySource.start(
+  let policy = await underFlag('--policy', 'no usable policy', () => o.policySource.start(
     (next) => {
       policy = next;
       kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
@@ -65,18 +74,24 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     },
     (err) => {
       metrics.policyReloadFailed();
-      log.error({ err: err.message }, 'policy reload refused; keeping the last good policy');
+      log.error({ err }, 'policy reload refused; keeping the last good policy');
     },
-  );
+  ));
   kill.setPolicyKill(policy.killedBy);
   metrics.policyLoaded(policy);
 
-  const minter = new LeafMinter(loadCa(o.caCertPem, o.caKeyPem));
+  const minter = await underFlag('--ca-cert/--ca-key', 'unusable CA', () => new LeafMinter(loadCa(o.caCertPem, o.caKeyPem)));
   const secrets = new DirSecretStore(o.secretsDir);
   const upstreams = new Upstreams({ overrides: o.upstreams, extraCa: o.upstreamCaPem });
   kill.onKill(() => upstreams.destroyAll());
-  const ledger = await openLedger(o.ledger, o.stateDir);
-  const audit = new AuditFanout(await openAuditSinks({ audit: o.audit, stateDir: o.stateDir, log }));
+  const local = (spec: string | undefined) => spec === undefined || spec === 'sqlite';
+  const ledger = await underFlag(local(o.ledger) ? '--state-dir' : '--ledger', `cannot open the ${o.ledger ?? 'sqlite'} ledger`, () =>
+    openLedger(o.ledger, o.stateDir),
+  );
+  const audit = new AuditFanout(
+    await underFlag(local(o.audit) ? '--state-dir' : '--audit', 'cannot open the audit store', () => openAuditSinks({ audit: o.audit, stateDir: o.stateDir, log })),
+    log,
+  );
   metrics.watchAudit(() => audit.stats());
   // Renewing on scrape keeps idle hosts' leaves fresh, so expiry alerts mean renewal stopped.
   metrics.watchCertificates(() => (minter.renewDue(), minter.expiry()));
@@ -99,10 +114,18 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   };
 
   const dataPlane = new DataPlane({ minter, policy: () => policy, services, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024, log });
-  const admin = createAdminServer({
+  const ready = () => {
+    const r = readiness({ serving, ledger, secrets, secretsDir: o.secretsDir, policy });
     // A source that has never loaded a policy (the ConfigMap feed at first start) is not ready.
-    ready: () => ready && (o.policySource as { loaded?: boolean }).loaded !== false,
-    status: () => buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts }),
+    if ((o.policySource as { loaded?: boolean }).loaded === false) {
+      r.problems.unshift({ check: 'policy', message: 'no policy loaded yet: every call is refused' });
+      r.ready = false;
+    }
+    return r;
+  };
+  const admin = createAdminServer({
+    ready,
+    status: async () => ({ ...ready(), ...((await buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts })) as object) }),
     kill: (reason, source, scope) => {
       if (scope) {
         // Only a proxy running that policy obeys a policy-scoped kill.
@@ -144,20 +167,37 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   });
 
   await minter.premint([...policy.byHost.keys()]);
-  const address = await dataPlane.listen(o.listen.host, o.listen.port);
-  const adminAddress = await listen(admin, o.adminListen.host, o.adminListen.port);
-  ready = true;
-  log.info({ listen: address, admin: adminAddress, generation: policy.generation, killed: kill.state().killed }, 'keybrake proxy ready');
+  // Admin first: a data plane must never forward without its own kill switch and status.
+  let address: net.AddressInfo;
+  let adminAddress: net.AddressInfo;
+  try {
+    adminAddress = await listen(admin, o.adminListen.host, o.adminListen.port);
+    address = await dataPlane.listen(o.listen.host, o.listen.port);
+  } catch (err) {
+    admin.close();
+    void dataPlane.close();
+    await Promise.allSettled([upstreams.close(), audit.close(), ledger.close()]);
+    throw err;
+  }
+  serving = 'serving';
+  const state = ready();
+  log.info({ listen: address, admin: adminAddress, generation: policy.generation, killed: kill.state().killed, ready: state.ready }, 'keybrake proxy ready');
+  for (const p of state.problems) log.warn({ check: p.check }, `not ready: ${p.message}`);
 
   return {
     address,
     adminAddress,
     policy: () => policy,
     async close() {
-      ready = false;
+      serving = 'draining';
       o.policySource.stop();
-      admin.closeAllConnections();
+      // The admin listener stays up while draining, so probes see not-ready and /kill still works.
+      await dataPlane.drain(o.drainTimeoutMs ?? DEFAULT_DRAIN_MS, (ctx) => {
+        log.warn({ requestId: ctx.id, host: ctx.host }, 'drain timeout: cutting an in-flight call');
+        recordCutCall(ctx, services, 'cut by shutdown after the drain timeout');
+      });
       kill.disconnectAll();
+      admin.closeAllConnections();
       await Promise.all([dataPlane.close(), new Promise<void>((r) => admin.close(() => r()))]);
       await upstreams.close();
       await audit.close();

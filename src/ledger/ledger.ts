@@ -48,8 +48,16 @@ export type Settlement =
   | { kind: 'release' }
   | { kind: 'keep' };
 
+/** Whether the ledger can answer now; `problem` names the store (its address) and the cause. */
+export interface LedgerHealth {
+  ok: boolean;
+  problem?: string;
+}
+
 export interface Ledger {
   readonly name: string;
+  /** For /readyz: a store that cannot answer makes every money-moving call fail closed. Absent = always healthy (local stores). */
+  health?(): LedgerHealth;
   reserve(input: ReserveInput): Promise<ReserveOutcome>;
   /** Idempotent per requestId: a second settle is a no-op. */
   settle(requestId: string, settlement: Settlement, now: number): Promise<void>;

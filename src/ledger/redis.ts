@@ -15,7 +15,7 @@
 // was refused, so the hold is undone then (released, or tombstoned if it has
 // not run yet) instead of filling the cap with calls that never went out.
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import type { ChargeWindow, Ledger, ReserveInput, ReserveOutcome, Settlement } from './ledger.ts';
+import type { ChargeWindow, Ledger, LedgerHealth, ReserveInput, ReserveOutcome, Settlement } from './ledger.ts';
 import { LedgerUnavailableError } from './ledger.ts';
 import { IDEMPOTENCY_TTL_MS, assertAmounts, exceededOutcome, expiryOf, isCount } from './store-ledger.ts';
 import { COUNT_IDENTICAL_LUA, RESERVE_LUA, SETTLE_LUA, USAGE_LUA } from './redis-scripts.ts';
@@ -56,9 +56,12 @@ export class RedisLedger implements Ledger {
   /** Reserves this process gave up on, by request id, with the `now` they were made at. */
   private readonly abandoned = new Map<string, ReservationKeys & { at: number }>();
   private lastError = '';
+  /** `redis://host:port` without credentials: every error names it. */
+  readonly address: string;
 
-  constructor(client: Redis | Cluster) {
+  constructor(client: Redis | Cluster, address = 'redis') {
     this.client = client;
+    this.address = address;
     client.defineCommand('kbReserve', { lua: RESERVE_LUA });
     client.defineCommand('kbSettle', { lua: SETTLE_LUA });
     client.defineCommand('kbUsage', { lua: USAGE_LUA, numberOfKeys: 2, readOnly: true });
@@ -84,6 +87,11 @@ export class RedisLedger implements Ledger {
       const timer = setTimeout(() => done(false), timeoutMs);
       this.client.once('ready', onReady);
     });
+  }
+
+  health(): LedgerHealth {
+    if (this.client.status === 'ready') return { ok: true };
+    return { ok: false, problem: `redis ledger at ${this.address} is not connected (${this.client.status}${this.lastError ? `: ${this.lastError}` : ''})` };
   }
 
   async reserve(input: ReserveInput): Promise<ReserveOutcome> {
@@ -154,8 +162,10 @@ export class RedisLedger implements Ledger {
     try {
       return await fn();
     } catch (err) {
-      const reason = (err as Error).message || this.lastError;
-      throw new LedgerUnavailableError(`redis ledger unavailable: ${reason}`, { cause: err });
+      // ioredis says "Stream isn't writeable and enableOfflineQueue options is false" when disconnected: say why instead.
+      const notConnected = this.client.status !== 'ready';
+      const reason = notConnected ? `not connected${this.lastError ? ` (${this.lastError})` : ''}` : (err as Error).message || this.lastError;
+      throw new LedgerUnavailableError(`redis ledger at ${this.address} unavailable: ${reason}`, { cause: err });
     }
   }
 
@@ -215,5 +225,15 @@ function keyTtl(window: ChargeWindow, now: number): number {
 
 /** A ledger on the Redis at `url` (`redis://host:port/db`). Does not wait for the connection. */
 export function connectRedisLedger(url: string, options: RedisOptions = {}): RedisLedger {
-  return new RedisLedger(new Redis(url, { ...REDIS_CLIENT_OPTIONS, ...options }));
+  return new RedisLedger(new Redis(url, { ...REDIS_CLIENT_OPTIONS, ...options }), redisAddress(url));
+}
+
+/** The URL without user or password, for messages. */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.length > 1 ? u.pathname : ''}`;
+  } catch {
+    return 'redis (unparseable URL)';
+  }
 }

@@ -15,6 +15,7 @@ export function auditRecord(ctx: CallContext, where: { namespace?: string; pod?:
   const decision = decisionOf(ctx);
   const reason = ctx.refusal?.message ?? (ctx.dryrunDenials.map((r) => r.message).join('; ') || ctx.upstream?.error);
   const spendCharge = ctx.charges?.find((c) => c.cap.limit.kind === 'spend');
+  const stated = ctx.amount ?? statedAmount(ctx);
   return {
     eventId: ctx.id,
     time: ctx.receivedAt.toISOString(),
@@ -27,12 +28,13 @@ export function auditRecord(ctx: CallContext, where: { namespace?: string; pod?:
     operation: ctx.operation?.id || undefined,
     method: ctx.request.method,
     host: ctx.host,
-    path: ctx.request.path,
+    // The request line as sent, query included (redaction masks what must not be kept).
+    path: ctx.request.query ? `${ctx.request.path}?${ctx.request.query}` : ctx.request.path,
     decision,
     rule: ctx.rule,
     reason: reason || undefined,
-    amount: ctx.amount?.amount,
-    currency: ctx.amount?.currency,
+    amount: stated?.amount,
+    currency: stated?.currency,
     costCap: spendCharge?.charge.amount,
     capCurrency: spendCharge && spendCharge.cap.limit.kind === 'spend' ? spendCharge.cap.limit.currency : undefined,
     upstreamStatus: ctx.upstream && !ctx.upstream.error ? ctx.upstream.status : undefined,
@@ -42,4 +44,21 @@ export function auditRecord(ctx: CallContext, where: { namespace?: string; pod?:
     agentKeyId: ctx.agentKeyId,
     bodySha256: ctx.bodySha256,
   };
+}
+
+/**
+ * A call refused before the cost step (a rule, the kill switch, the agent key)
+ * still records the amount its body stated: the audit should show what was
+ * attempted. Only the pack's pure pricing runs here, never a lookup.
+ */
+function statedAmount(ctx: CallContext): { amount: number; currency?: string } | undefined {
+  if (!ctx.operation || !ctx.body) return undefined;
+  try {
+    const { entry, pack } = ctx.vendor;
+    const e = pack.estimateCost(ctx.operation, ctx.body, { unitPrices: entry.unitPrices, maxCallMinutes: entry.maxCallMinutes }, ctx.request);
+    if (e.kind === 'amount') return { amount: e.amount, currency: e.currency.toLowerCase() };
+    return e.kind === 'lookup' && e.stated !== undefined ? { amount: e.stated } : undefined;
+  } catch {
+    return undefined; // a body the pack cannot price: nothing stated
+  }
 }

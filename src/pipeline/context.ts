@@ -94,6 +94,8 @@ export interface CallContext {
   upstream?: UpstreamResult;
   decision?: Decision;
   refusal?: Refusal;
+  /** Set once the audit record is written: a call cut by shutdown is recorded once, by whoever gets there first. */
+  audited?: boolean;
 }
 
 export type Step = (ctx: CallContext, services: Services) => Promise<Refusal | undefined> | Refusal | undefined;

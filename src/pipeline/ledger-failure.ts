@@ -12,7 +12,7 @@ export function onLedgerFailure(ctx: CallContext, services: Services, step: stri
   const billable = ctx.operation?.billable === true;
   services.onLedgerError?.();
   services.log.error(
-    { err: (err as Error).message, requestId: ctx.id, step, ledger: services.ledger.name, operation: ctx.operation?.id, billable },
+    { err, requestId: ctx.id, step, ledger: services.ledger.name, operation: ctx.operation?.id, billable },
     billable ? 'ledger unavailable: refusing a billable call' : 'ledger unavailable: non-billable call goes on without caps',
   );
   if (!billable) return undefined;

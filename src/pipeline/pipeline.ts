@@ -58,9 +58,26 @@ export async function handleCall(ctx: CallContext, services: PipelineServices, r
     if (!res.headersSent) reply(ctx, res, ctx.refusal);
     else res.destroy();
   } finally {
-    services.audit.write(auditRecord(ctx, services.where));
-    services.observe?.(ctx);
+    finish(ctx, services);
   }
+}
+
+/** Audit and observe a call exactly once. */
+function finish(ctx: CallContext, services: PipelineServices): void {
+  if (ctx.audited) return;
+  ctx.audited = true;
+  services.audit.write(auditRecord(ctx, services.where));
+  services.observe?.(ctx);
+}
+
+/**
+ * Shutdown ran out of time with this call still in flight: record it now (the
+ * outcome is unknown, so any reservation stays held) — every call gets its row.
+ */
+export function recordCutCall(ctx: CallContext, services: PipelineServices, why: string): void {
+  if (ctx.audited) return;
+  if (!ctx.refusal && !ctx.upstream?.error) ctx.upstream = { status: 0, headers: {}, error: `${why}; the outcome is unknown` };
+  finish(ctx, services);
 }
 
 async function runSteps(ctx: CallContext, services: Services): Promise<Refusal | undefined> {

@@ -2,6 +2,7 @@
 // all or nothing. A cap that would be exceeded refuses the call with the
 // numbers; an SDK retry with the same Idempotency-Key maps to the first
 // reservation and is not counted again.
+import crypto from 'node:crypto';
 import type { CompiledCap } from '../policy/compiled.ts';
 import type { ReserveOutcome } from '../ledger/ledger.ts';
 import type { Refusal } from '../vendors/pack.ts';
@@ -11,6 +12,15 @@ import { formatMinor } from '../money/money.ts';
 import { planCharges } from './cap-charges.ts';
 import { chargeScope, qualifiedOperation } from './call-scope.ts';
 import { onLedgerFailure } from './ledger-failure.ts';
+
+/**
+ * What the ledger stores for an Idempotency-Key: a SHA-256 of the credential
+ * scope and the key, never the key (agents put order numbers, emails, even
+ * card numbers in it, and the ledger is not redacted like the audit).
+ */
+export function ledgerIdempotencyKey(credential: string, key: string | undefined): string | undefined {
+  return key === undefined ? undefined : crypto.createHash('sha256').update(`${credential} ${key}`).digest('hex');
+}
 
 export const CAP_EXCEEDED_CODE = 'keybrake_cap_exceeded';
 export const CURRENCY_CODE = 'keybrake_currency_unconvertible';
@@ -26,7 +36,7 @@ export const reserve: Step = async (ctx, services) => {
   try {
     outcome = await services.ledger.reserve({
       requestId: ctx.id,
-      idempotencyKey: ctx.idempotencyKey === undefined ? undefined : `${chargeScope(ctx).credential} ${ctx.idempotencyKey}`,
+      idempotencyKey: ledgerIdempotencyKey(chargeScope(ctx).credential, ctx.idempotencyKey),
       charges: plan.planned.map((p) => p.charge),
       now,
       holdMs: services.holdMs,

@@ -35,6 +35,9 @@ export class DataPlane {
   readonly #server: net.Server;
   readonly #http: http.Server;
   readonly #meta = new WeakMap<net.Socket, ConnMeta>();
+  /** Calls in flight, so a drain can wait for them and record the ones it has to cut. */
+  readonly #inflight = new Map<CallContext, Promise<void>>();
+  #draining = false;
 
   constructor(opts: DataPlaneOptions) {
     this.#opts = opts;
@@ -55,8 +58,30 @@ export class DataPlane {
     });
   }
 
+  #closed?: Promise<void>;
+
+  /** Stops listening; resolves when every connection has ended (the caller destroys them). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    this.#closed ??= new Promise((resolve) => this.#server.close(() => resolve()));
+    return this.#closed;
+  }
+
+  /**
+   * Graceful stop: no new connections, keep-alive connections closed after
+   * their current response, in-flight calls given `timeoutMs` to finish. Calls
+   * still running then are handed to `cut` (which records them) and their
+   * sockets destroyed by the caller's kill.disconnectAll().
+   */
+  async drain(timeoutMs: number, cut: (ctx: CallContext) => void): Promise<void> {
+    this.#draining = true;
+    void this.close();
+    this.#http.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled(this.#inflight.values()), expired]);
+    clearTimeout(timer);
+    for (const ctx of this.#inflight.keys()) cut(ctx);
+    this.#http.closeAllConnections();
   }
 
   async #onConnection(socket: net.Socket): Promise<void> {
@@ -197,7 +222,13 @@ export class DataPlane {
       vendor,
       dryrunDenials: [],
     };
-    if (!read.ok) res.shouldKeepAlive = false;
-    await handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
+    if (!read.ok || this.#draining) res.shouldKeepAlive = false;
+    const call = handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
+    this.#inflight.set(ctx, call);
+    try {
+      await call;
+    } finally {
+      this.#inflight.delete(ctx);
+    }
   }
 }

@@ -48,7 +48,14 @@ export type CostEstimate =
   | { kind: 'free'; units?: Record<string, number> }
   | { kind: 'amount'; amount: number; currency: string; units?: Record<string, number> }
   /** The amount lives on an existing object: GET `path` upstream with the real key, then `read` it. */
-  | { kind: 'lookup'; path: string; read(object: unknown): { amount: number; currency: string } | undefined; units?: Record<string, number> }
+  | {
+      kind: 'lookup';
+      path: string;
+      read(object: unknown): { amount: number; currency: string } | undefined;
+      /** The amount the body states, when it does (the currency is the object's): the audit of a refused call shows it. */
+      stated?: number;
+      units?: Record<string, number>;
+    }
   /** Cannot be known: refuse rather than guess. */
   | { kind: 'unknown'; reason: string };
 

@@ -117,9 +117,10 @@ async function scriptedRun(h: Harness): Promise<Row[]> {
   await call({ operation: 'charges.create', rule: 'charges', decision: 'allowed', amount: 2000, currency: 'usd', cost_cap: 2000, upstream_status: 402 },
     () => api.charges.create({ amount: 2000, currency: 'usd', source: 'tok_chargeDeclined' }));
   await call({ operation: 'customers.list', rule: 'read-customers', decision: 'allowed', upstream_status: 200 }, () => api.customers.list());
-  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied' },
+  // Refused before the cost step, a call still records the amount its body stated (a refund's currency is the charge's: unknown).
+  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 9000 },
     () => api.refunds.create({ charge: 'ch_1', amount: 9000, metadata: { ticket_id: 'T-2' } }));
-  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied' },
+  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 100 },
     () => api.refunds.create({ charge: 'ch_1', amount: 100, metadata: { ticket_id: CARDS[1] } }, { idempotencyKey: `retry-${CARDS[2]}` }));
   await call({ operation: 'customers.retrieve', decision: 'denied' }, () => api.customers.retrieve(CARDS[0]));
   await call({ ...refund, use_case: 'collections', rule: 'small-refunds', decision: 'dryrun_denied', amount: 7000, cost_cap: 7000, upstream_status: 200 },
@@ -128,7 +129,7 @@ async function scriptedRun(h: Harness): Promise<Row[]> {
     () => trial.refunds.create({ charge: 'ch_1', amount: 300 }));
 
   expect((await h.admin('/kill', { method: 'POST', body: JSON.stringify({ reason: 'audit drill' }) })).status).toBe(200);
-  await call({ operation: 'refunds.create', decision: 'killed' }, () => api.refunds.create({ charge: 'ch_1', amount: 500, metadata: { ticket_id: 'T-3' } }));
+  await call({ operation: 'refunds.create', decision: 'killed', amount: 500 }, () => api.refunds.create({ charge: 'ch_1', amount: 500, metadata: { ticket_id: 'T-3' } }));
   const revived = await h.admin('/revive', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(revived.status).toBe(200);
   return expected;

@@ -41,6 +41,10 @@ export interface Harness {
   writePolicy(yaml: string): void;
   admin(pathname: string, init?: RequestInit): Promise<Response>;
   restart(): Promise<void>;
+  /** Sends a signal to the proxy process (graceful-shutdown tests); resolves the exit code once it exits. */
+  signal(sig: NodeJS.Signals): Promise<number | null>;
+  /** stderr of the current process so far. */
+  stderr(): string;
   stop(): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -84,6 +88,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
 
   const lines: Array<Record<string, unknown>> = [];
   let child: ChildProcess | undefined;
+  let stderr = '';
   const h: Harness = {
     dir,
     caPem: fs.readFileSync(path.join(ca, 'ca.crt'), 'utf8'),
@@ -95,6 +100,13 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     auditLines: () => lines.filter((l) => l.msg === 'audit').map((l) => l.audit as Record<string, unknown>),
     writePolicy: (yaml) => fs.writeFileSync(policyFile, yaml),
     admin: (p, init) => fetch(`${h.adminUrl}${p}`, init),
+    signal: (sig) => {
+      const c = child!;
+      const exited = new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+      c.kill(sig);
+      return exited;
+    },
+    stderr: () => stderr,
     restart: async () => {
       await h.stop();
       await launch();
@@ -116,7 +128,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     new Promise<void>((resolve, reject) => {
       const c = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
-      let stderr = '';
+      stderr = '';
       c.stderr?.on('data', (d) => (stderr += d));
       const rl = readline.createInterface({ input: c.stdout! });
       rl.on('line', (line) => {

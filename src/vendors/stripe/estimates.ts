@@ -52,6 +52,7 @@ export function onObject(
   return {
     kind: 'lookup',
     path,
+    stated: given,
     read(object) {
       const currency = objectCurrency(object);
       const amount = given ?? fallback(object);

@@ -1,0 +1,126 @@
+// A proxy starts completely or not at all: every listener and store the
+// configuration asks for, or a non-zero exit naming the flag. Real processes,
+// real sockets.
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCa } from '../../src/pki/ca.ts';
+import { connectAgent } from '../../src/demo/clients.ts';
+import { keybrake } from '../helpers/cli.ts';
+import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
+import { stripeHandler } from '../helpers/fake-stripe.ts';
+import { agentKey, startHarness } from '../helpers/proxy-harness.ts';
+import { stripePolicy, REAL_STRIPE_KEY } from '../e2e/policies.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-startup-'));
+const ca = generateCa({ commonName: 'keybrake startup test CA' });
+fs.writeFileSync(path.join(tmp, 'ca.crt'), ca.certPem);
+fs.writeFileSync(path.join(tmp, 'ca.key'), ca.keyPem);
+fs.writeFileSync(path.join(tmp, 'policy.yaml'), stripePolicy(agentKey().sha256));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const base = (stateDir: string) => [
+  'proxy',
+  '--policy', path.join(tmp, 'policy.yaml'),
+  '--ca-cert', path.join(tmp, 'ca.crt'),
+  '--ca-key', path.join(tmp, 'ca.key'),
+  '--secrets-dir', path.join(tmp, 'secrets'),
+  '--state-dir', path.join(tmp, stateDir),
+];
+
+async function occupy(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('a proxy that cannot start everything exits non-zero naming the flag', () => {
+  it('the admin port is taken: exit 1, --admin-listen named, the data port never served', async () => {
+    const taken = await occupy();
+    try {
+      const r = await keybrake([...base('s1'), '--listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${taken.port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`--admin-listen 127.0.0.1:${taken.port}: address already in use`);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('the data port is taken: exit 1, --listen named', async () => {
+    const taken = await occupy();
+    try {
+      const r = await keybrake([...base('s2'), '--listen', `127.0.0.1:${taken.port}`, '--admin-listen', '127.0.0.1:0']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`--listen 127.0.0.1:${taken.port}: address already in use`);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('a CA path that is a directory names --ca-cert, not EISDIR', async () => {
+    const r = await keybrake([...base('s3').slice(0, 5), '--ca-cert', tmp, '--ca-key', path.join(tmp, 'ca.key')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--ca-cert: ${tmp} is a directory, not a file`);
+    expect(r.stderr).not.toContain('EISDIR');
+  });
+
+  it('a ledger file that cannot be opened names --state-dir, not "unable to open database file" alone', async () => {
+    fs.mkdirSync(path.join(tmp, 's4', 'ledger.sqlite'), { recursive: true }); // a directory where the database file goes
+    const r = await keybrake([...base('s4'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--state-dir: cannot open the sqlite ledger: /);
+  });
+
+  it('a state dir that cannot be a directory names --state-dir', async () => {
+    fs.writeFileSync(path.join(tmp, 'a-file'), '');
+    const r = await keybrake([...base('a-file/state'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--state-dir: ${path.join(tmp, 'a-file/state')} is not a directory`);
+  });
+
+  it('a malformed --audit names the flag', async () => {
+    const r = await keybrake([...base('s5'), '--audit', 'mysql://db', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--audit: cannot open the audit store');
+  });
+});
+
+describe('--max-body is a size, and it is enforced', () => {
+  let fake: FakeVendor;
+  beforeAll(async () => {
+    fake = await startFakeVendor(stripeHandler);
+  });
+  afterAll(() => fake.close());
+
+  for (const size of ['1MB', '1MiB', '1000000']) {
+    it(`--max-body ${size}: a 3 MB body is refused with 413 and never forwarded`, async () => {
+      const agent = agentKey();
+      const h = await startHarness({
+        policyYaml: stripePolicy(agent.sha256),
+        upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
+        secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
+        args: ['--max-body', size],
+      });
+      try {
+        const before = fake.received.length;
+        const body = `charge=ch_1&amount=100&metadata[ticket_id]=T-1&metadata[pad]=${'x'.repeat(3_000_000)}`;
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = https.request(
+            { host: 'api.stripe.com', path: '/v1/refunds', method: 'POST', agent: connectAgent(h.port, h.caPem),
+              headers: { authorization: `Bearer ${agent.key}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+        expect(status).toBe(413);
+        expect(fake.received.length).toBe(before);
+      } finally {
+        await h.cleanup();
+      }
+    });
+  }
+});
