@@ -100,7 +100,9 @@ export async function runAudit(argv: string[], out: NodeJS.WritableStream = proc
     return await runCommand(OVERVIEW, argv, (_f, positionals) => (subcommand('keybrake audit', positionals[0], ['spend', 'calls']), 0), io);
   } catch (e) {
     // A database that cannot be opened or queried: say which and why, exit 1.
-    err.write(`keybrake audit: ${(e as Error).message}\n`);
+    const noTable = (e as { code?: string }).code === '42P01' || /no such table: audit_events/.test((e as Error).message);
+    const hint = noTable ? ' — this database has no keybrake audit yet: a proxy started with --audit pointing at it creates the schema' : '';
+    err.write(`keybrake audit: ${(e as Error).message}${hint}\n`);
     return 1;
   }
 }

@@ -62,7 +62,15 @@ export class PostgresAuditStore {
     }
   }
 
-  /** Migrations run on first use, not at open: a proxy must start while PostgreSQL is down. */
+  /**
+   * Creates or upgrades the schema. The sink calls it at start (so `keybrake
+   * audit` works on a fresh database before the first call) and again before
+   * inserting if that failed: a proxy must start while PostgreSQL is down.
+   */
+  migrate(): Promise<void> {
+    return this.#migrate();
+  }
+
   async #migrate(): Promise<void> {
     if (this.#migrated) return;
     const client = await this.#pool.connect();

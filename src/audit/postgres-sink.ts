@@ -112,6 +112,15 @@ export class PostgresAuditSink implements AuditSink, WatchedAuditSink {
     }
   }
 
+  /** Migrates now; when PostgreSQL cannot be reached, says so and leaves it to the first insert. */
+  async migrateAtStart(): Promise<void> {
+    try {
+      await this.#store.migrate();
+    } catch (err) {
+      this.#noteUnreachable(err);
+    }
+  }
+
   stats(): AuditSinkStats {
     return { queued: this.#queue.depth, dropped: this.#queue.dropped, spooled: this.#spooled, errors: this.#errors };
   }
@@ -193,5 +202,7 @@ export async function openPostgresSink(opts: PostgresSinkOptions): Promise<Postg
   if (spool.backlog > 0) {
     opts.log.info({ sink: 'postgres', spoolBytes: spool.backlog, target: safeUrl(opts.url) }, 'audit spool from an earlier run found: replaying it');
   }
-  return new PostgresAuditSink(spool, opts);
+  const sink = new PostgresAuditSink(spool, opts);
+  await sink.migrateAtStart();
+  return sink;
 }

@@ -165,7 +165,8 @@ export class RedisLedger implements Ledger {
       // ioredis says "Stream isn't writeable and enableOfflineQueue options is false" when disconnected: say why instead.
       const notConnected = this.client.status !== 'ready';
       const reason = notConnected ? `not connected${this.lastError ? ` (${this.lastError})` : ''}` : (err as Error).message || this.lastError;
-      throw new LedgerUnavailableError(`redis ledger at ${this.address} unavailable: ${reason}`, { cause: err });
+      // The cause is kept only when it says something: loggers append it to the message.
+      throw new LedgerUnavailableError(`redis ledger at ${this.address} unavailable: ${reason}`, notConnected ? undefined : { cause: err });
     }
   }
 
