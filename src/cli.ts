@@ -2,8 +2,8 @@
 // keybrake: one binary, one subcommand per job. Commands are loaded only when
 // run, so `keybrake --help` or `keybrake kill` never loads the proxy, the
 // stores or the vendor packs.
-import { createRequire } from 'node:module';
 import { closest } from './commands/usage.ts';
+import { VERSION } from './version.ts';
 
 type Runner = (argv: string[]) => Promise<number> | number;
 
@@ -71,11 +71,6 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 `;
 
-export function version(): string {
-  // package.json sits one level above both src/ (tests) and dist/ (the package).
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
@@ -83,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
-    process.stdout.write(`keybrake ${version()}\n`);
+    process.stdout.write(`keybrake ${VERSION}\n`);
     return 0;
   }
   if (name === undefined) {

@@ -14,6 +14,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AuditSinkStats, Decision } from '../audit/record.ts';
 import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
 import type { KillSource } from '../kill/kill-switch.ts';
+import { VERSION } from '../version.ts';
 import { currencyDecimals } from '../money/money.ts';
 
 /** Every kill source, so a kill sets its own series to 1 and the others to 0. Typed so a new source cannot be forgotten. */
@@ -36,6 +37,8 @@ export interface RequestSample {
   bodyBytes: number;
   /** Time the upstream took to answer, when the call was forwarded. */
   upstreamSeconds?: number;
+  /** From the request's arrival until keybrake answered it, whatever the decision. */
+  totalSeconds?: number;
 }
 
 /** Certificates to report: the CA, and the leaves minted (governed vendor hosts only, so bounded). */
@@ -43,6 +46,8 @@ export interface CertificateExpiry {
   caNotAfter: Date;
   leaves: ReadonlyArray<{ host: string; notAfter: Date }>;
 }
+
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // 64 B … 1 MiB (the default body limit) in ×4 steps.
@@ -77,6 +82,20 @@ export class ProxyMetrics {
     help: 'Time from forwarding a request upstream to its response headers.',
     labelNames: ['vendor'] as const,
     buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #requestSeconds = new Histogram({
+    name: 'keybrake_request_duration_seconds',
+    help: 'End to end: from the request arriving at keybrake until it was answered (refusals included).',
+    labelNames: ['vendor', 'decision'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #lastReload = new Gauge({
+    name: 'keybrake_policy_last_reload_success_timestamp_seconds',
+    help: 'Unix time the policy in force was loaded.',
     registers: [this.registry],
   });
 
@@ -122,6 +141,13 @@ export class ProxyMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges `_total`, which promtool (and every tool that
+    // takes `_total` to mean a counter) rejects; the process_* metrics cover the rest.
+    for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
+    new Gauge({ name: 'keybrake_build_info', help: 'Always 1; the running keybrake version as a label.', labelNames: ['version'] as const, registers: [this.registry] }).set(
+      { version: VERSION },
+      1,
+    );
     this.#registerAuditGauges();
     this.#registerCertificateGauge();
     this.setKilled(undefined);
@@ -156,6 +182,7 @@ export class ProxyMetrics {
     }
     perVendor.body.observe(sample.bodyBytes);
     if (sample.upstreamSeconds !== undefined) perVendor.upstream.observe(sample.upstreamSeconds);
+    if (sample.totalSeconds !== undefined) this.#requestSeconds.observe({ vendor, decision: sample.decision }, sample.totalSeconds);
   }
 
   readonly #requestChildren = new Map<string, { inc(): void }>();
@@ -191,6 +218,7 @@ export class ProxyMetrics {
    */
   policyLoaded(policy: CompiledPolicy): void {
     this.#policyGeneration.set(policy.generation);
+    this.#lastReload.set(Date.now() / 1000);
     const live = new Set<string>();
     for (const v of new Set(policy.byHost.values())) {
       if (!this.#catalogs.has(v.pack.id)) this.#catalogs.set(v.pack.id, new Set(v.pack.operations.map((o) => o.id)));

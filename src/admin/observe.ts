@@ -18,6 +18,7 @@ export function observeCall(ctx: CallContext, metrics: ProxyMetrics, counts: Rec
     policy: ctx.vendor.policyName,
     bodyBytes: ctx.request.body.length,
     upstreamSeconds: ctx.upstream?.seconds,
+    totalSeconds: Number(process.hrtime.bigint() - ctx.startNs) / 1e9,
   });
   // Spend: what settle committed; without caps (no reservation), the estimate of a 2xx call.
   const ok = ctx.upstream !== undefined && ctx.upstream.status >= 200 && ctx.upstream.status < 300;

@@ -1,4 +1,4 @@
-// The admin listener (:15020): health, readiness, status, the kill switch,
+// The admin listener (:17020): health, readiness, status, the kill switch,
 // metrics and the Alertmanager receiver. Killing is cheap (any loopback caller);
 // reviving is deliberate (admin token).
 import crypto from 'node:crypto';

@@ -1,4 +1,4 @@
-// The data-plane listener (:15001). One port, three modes, told apart by the
+// The data-plane listener (:17001). One port, three modes, told apart by the
 // first bytes (sniff.ts): TLS ClientHello → transparent, CONNECT → explicit
 // proxy, anything else → refused. Step 1 (classify host) and step 2 (terminate
 // TLS) live here; the HTTP requests inside go to the pipeline.

@@ -66,7 +66,20 @@ describe('Prometheus alerting rules', () => {
     const exported = new Set(parseExposition(await populatedMetrics().metricsText()).map((s) => s.name));
     const used = groups.flatMap((g) => g.rules.flatMap((r) => metricNames(r.expr)));
     expect(used.length).toBeGreaterThan(5);
-    expect(used.filter((n) => !exported.has(n))).toEqual([]);
+    // `up` is Prometheus' own series for the scrape itself (the proxy-down alerts).
+    expect(used.filter((n) => !exported.has(n) && n !== 'up')).toEqual([]);
+  });
+
+  it('link every alert to its runbook: a docs/monitoring.md heading', async () => {
+    const doc = await fs.readFile(path.resolve(import.meta.dirname, '../../docs/monitoring.md'), 'utf8');
+    const anchors = new Set([...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const rules = groups.flatMap((g) => g.rules) as Array<Rule & { annotations?: Record<string, string> }>;
+    for (const r of rules) {
+      const url = r.annotations?.runbook_url ?? '';
+      expect(url, r.alert).toMatch(/^https:\/\/github\.com\/keybrake\/keybrake\/blob\/main\/docs\/monitoring\.md#/);
+      expect(anchors.has(url.split('#')[1]), `${r.alert}: no heading for ${url}`).toBe(true);
+    }
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['KeybrakeProxyDown', 'KeybrakeProxyAbsent']));
   });
 
   it('ship as a PrometheusRule object with the same rules, regenerated from the rules file', async () => {

@@ -22,7 +22,7 @@ describe('proxy headers', () => {
   });
   it('never forwards the run-id header, framing or accept-encoding, and sets Host to the vendor', () => {
     const out = upstreamHeaders(
-      { host: 'api.stripe.com:15001', 'x-keybrake-run-id': 'run-1', 'content-length': '10', 'accept-encoding': 'gzip', expect: '100-continue', 'stripe-version': 'v' },
+      { host: 'api.stripe.com:17001', 'x-keybrake-run-id': 'run-1', 'content-length': '10', 'accept-encoding': 'gzip', expect: '100-continue', 'stripe-version': 'v' },
       'api.stripe.com',
     );
     expect(out).toEqual({ host: 'api.stripe.com', 'stripe-version': 'v' });
