@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // CI also writes a machine-readable result that .ci/run turns into a plain "N passed, N failed" line.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/results/vitest.json' }]] : ['default'],
+    // .ci/run (with or without CI set) asks for a machine-readable result it turns into a plain "N passed, N failed" line.
+    reporters: process.env.KEYBRAKE_TEST_REPORT ? ['default', ['json', { outputFile: process.env.KEYBRAKE_TEST_REPORT }]] : ['default'],
   },
 });

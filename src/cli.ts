@@ -71,7 +71,17 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 `;
 
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 async function main(argv: string[]): Promise<number> {
+  if (NODE_MAJOR < 24) {
+    // node:sqlite and the rest need Node 24; say so instead of ERR_UNKNOWN_BUILTIN_MODULE.
+    process.stderr.write(
+      `keybrake needs Node.js 24 or newer, and this is ${process.version}. In a clone of the repository, run it as ` +
+        '`npx keybrake …` after `npm ci`: that uses the Node 24 the project pins.\n',
+    );
+    return 1;
+  }
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);

@@ -1,4 +1,4 @@
-// The Alertmanager webhook receiver (payload version 4, vendor-specs §6): a
+// The Alertmanager webhook receiver (payload version 4): a
 // firing alert whose labels select this proxy kills it. Pure: it decides and
 // answers; the admin server performs the kill before sending the answer, so a
 // 2xx means "killed" and Alertmanager never retries a success.

@@ -8,7 +8,7 @@ export interface Rate {
   den: bigint;
 }
 
-/** Stripe's zero-decimal currencies: an amount is whole units (vendor-specs §1.4). */
+/** Stripe's zero-decimal currencies: an amount is whole units. */
 export const ZERO_DECIMAL: ReadonlySet<string> = new Set([
   'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
 ]);

@@ -1,4 +1,4 @@
-// The request pipeline of DESIGN.md, top to bottom. Each step is one module
+// The request pipeline (docs/architecture.md), top to bottom. Each step is one module
 // with the same shape; the first refusal ends the call before anything is
 // forwarded. Forward, settle and audit run after the decision.
 import type { ServerResponse } from 'node:http';
@@ -19,7 +19,7 @@ import { forward } from './forward.ts';
 import { settle } from './settle.ts';
 import { auditRecord } from './audit.ts';
 
-/** Steps 5–9 of DESIGN.md, in order (classify and terminate happen in src/proxy). */
+/** Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy). */
 export const STEPS: readonly Step[] = [
   identifyOperation, //  4. operation id + body in the vendor's encoding (no I/O: cheap)
   checkKill, //          5. killed → refuse

@@ -1,5 +1,5 @@
 // The EgressPolicy schema: one shape for the local policy file and the CRD.
-// Field names are a contract with users (see DESIGN.md); add, never rename.
+// Field names are a contract with users (see docs/architecture.md); add, never rename.
 
 export const API_VERSION = 'keybrake.dev/v1alpha1';
 export const KIND = 'EgressPolicy';

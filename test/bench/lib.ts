@@ -10,7 +10,7 @@
 //   const fixed = await runOpenLoop({ port: kb.port, headers: chargeHeaders(agent.key), rate: 500, durationSec: 10 });
 //   await kb.close(); await upstream.close();
 //
-// Placement on 2 cores (perf-notes): the server under test on CORES.server,
+// Placement on 2 cores: the server under test on CORES.server,
 // wrk / the open-loop generator and the upstream on CORES.load.
 
 export { CORES, canPin, cpuSeconds, hasCommand, spawnPinned, stopChild, tempDir, waitForPort, runToEnd } from './procs.ts';

@@ -1,6 +1,6 @@
 // nginx for the bench, one worker, in a temp prefix: as the static upstream
 // (a fixed charge JSON) and as the near-limit baseline proxy (TLS termination
-// and a header swap only; configuration from ../shared/perf-notes.md).
+// and a header swap only).
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../helpers/daemon.ts';

@@ -1,5 +1,5 @@
 // Child processes of the bench: pinned to a core on a 2-core machine (as in
-// ../shared/perf-notes.md: the server under test on core 0, the load generator
+// The placement: the server under test on core 0, the load generator
 // and the static upstream on core 1), reaped if the bench dies, and stopped
 // with a signal and a deadline.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';

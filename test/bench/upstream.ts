@@ -1,7 +1,7 @@
 // The static loopback HTTPS upstream every run forwards to: it answers each
 // request with the same charge JSON. nginx with one worker, pinned to the load
 // core, is the choice: a C server with no GC pauses gives a ceiling that does
-// not wobble (~19 µs CPU per request, perf-notes), well above what a proxy
+// not wobble (~19 µs CPU per request), well above what a proxy
 // reaches. Without nginx, a Node HTTPS server in this process stands in.
 import fs from 'node:fs';
 import https from 'node:https';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convertMinor, currencyDecimals, formatMinor, parseMajor, parseRate } from '../../src/money/money.ts';
 
-describe('currency decimals (vendor-specs §1.4)', () => {
+describe('currency decimals', () => {
   it('knows zero-, two- and three-decimal currencies, case-insensitively', () => {
     expect(currencyDecimals('jpy')).toBe(0);
     expect(currencyDecimals('KRW')).toBe(0);

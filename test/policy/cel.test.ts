@@ -10,7 +10,7 @@ function request(body: Record<string, unknown>, headers: Record<string, string> 
 const evaluate = (expression: string, input: RuleInput) => compileCel(expression).evaluate(input);
 
 describe('CEL rules', () => {
-  it('reads canonical decimals in form bodies as numbers (the DESIGN.md example)', () => {
+  it('reads canonical decimals in form bodies as numbers (the README example)', () => {
     const cel = compileCel('request.body.amount <= 5000');
     expect(cel.evaluate(request({ amount: '4000' }))).toBeUndefined();
     expect(cel.evaluate(request({ amount: '9000' }))).toBe('cel "request.body.amount <= 5000" is not true');

@@ -16,7 +16,7 @@ function refused(text: string, opts?: Parameters<typeof parseForm>[1]): { messag
   return r;
 }
 
-describe('parseForm: the forms real clients send (vendor-specs §1.1)', () => {
+describe('parseForm: the forms real clients send', () => {
   it('reads flat pairs, with + and %20 both as a space', () => {
     expect(parsed('amount=500&currency=usd&description=a+b%20c')).toEqual({ amount: '500', currency: 'usd', description: 'a b c' });
   });

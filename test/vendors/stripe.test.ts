@@ -18,7 +18,7 @@ describe('stripe identify: method + path → operation', () => {
     }
   });
 
-  it('has the money-moving operations of vendor-specs §1.3, all billable', () => {
+  it('has the money-moving operations of, all billable', () => {
     const billable = new Set(stripePack.operations.filter((o) => o.billable).map((o) => o.id));
     for (const id of [
       'charges.create', 'charges.capture', 'refunds.create', 'payment_intents.create', 'payment_intents.confirm',

@@ -1,6 +1,6 @@
 // The Postmark pack: api.postmarkapp.com, JSON bodies with PascalCase fields,
 // the server token in X-Postmark-Server-Token, cost by recipients counted
-// across the comma lists of To, Cc and Bcc (vendor-specs §4). Rules see the
+// across the comma lists of To, Cc and Bcc. Rules see the
 // same derived fields as for Resend: `recipients` and `recipient_domains`,
 // and a batch as `{emails: [...]}` (src/vendors/email/emails.ts).
 import type { VendorPack } from '../pack.ts';

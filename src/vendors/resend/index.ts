@@ -1,5 +1,5 @@
 // The Resend pack: api.resend.com, JSON bodies, Bearer credentials, cost by
-// recipients (vendor-specs §3). Rules see each send with derived fields
+// recipients. Rules see each send with derived fields
 // `recipients` and `recipient_domains`; a batch as `{emails: [...]}` with the
 // same fields covering every email (src/vendors/email/emails.ts).
 import type { VendorPack } from '../pack.ts';

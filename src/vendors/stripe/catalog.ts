@@ -1,6 +1,6 @@
 // Stripe operations keybrake knows by name (paths from stripe-node
 // src/resources/*.ts). `billable` marks every operation that moves money now
-// or later (vendor-specs §1.3): those need a cost model in cost.ts or are
+// or later: those need a cost model in cost.ts or are
 // refused. Anything not listed is an unknown operation, denied unless a rule
 // allows it by method and path.
 import type { OperationDef } from '../pack.ts';

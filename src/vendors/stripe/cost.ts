@@ -1,4 +1,4 @@
-// What a Stripe call costs before it is forwarded (vendor-specs §1.3, issue 3).
+// What a Stripe call costs before it is forwarded.
 // Amounts are integer minor units in lowercase currencies. When the body does
 // not carry the amount or the currency, the estimate is a lookup of the object
 // the money comes from; when neither can tell, the call is refused, never

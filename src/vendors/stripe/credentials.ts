@@ -1,5 +1,5 @@
-// The agent presents its keybrake key the two ways Stripe accepts a key
-// (vendor-specs §1.2): `Authorization: Bearer <key>` (what stripe-node sends)
+// The agent presents its keybrake key the two ways Stripe accepts a key:
+// `Authorization: Bearer <key>` (what stripe-node sends)
 // or HTTP Basic with the key as the username and an empty password (curl -u).
 // Outbound, only the real key goes, as a Bearer token.
 import type { PresentedKey, Refusal } from '../pack.ts';

@@ -1,4 +1,4 @@
-// Refusals in Stripe's own error shape (vendor-specs §1.5), so stripe-node
+// Refusals in Stripe's own error shape, so stripe-node
 // raises its usual error class with keybrake's message — and does not retry:
 // it retries 409 and every 5xx unless told otherwise, so those never go out.
 import type { Refusal, VendorResponse } from '../pack.ts';

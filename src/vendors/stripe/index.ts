@@ -1,6 +1,6 @@
 // The Stripe pack: api.stripe.com, form-encoded v1 (JSON v2) requests, Bearer
 // or Basic credentials, cost from the request or a lookup of the object the
-// money comes from (vendor-specs §1).
+// money comes from.
 import type { VendorEntry } from '../../policy/schema.ts';
 import type { Operation, ParsedBody, VendorPack } from '../pack.ts';
 import { compileCatalog } from '../paths.ts';

@@ -1,6 +1,6 @@
 // The Twilio pack: api.twilio.com (REST API 2010-04-01), form-encoded
 // requests, Basic credentials, cost estimated from SMS segments and call
-// minutes (vendor-specs §2).
+// minutes.
 import crypto from 'node:crypto';
 import type { VendorEntry } from '../../policy/schema.ts';
 import type { Operation, ParsedBody, VendorPack } from '../pack.ts';

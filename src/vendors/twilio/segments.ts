@@ -1,4 +1,4 @@
-// SMS segment counting, as carriers bill it (vendor-specs §2): GSM-7 when every
+// SMS segment counting, as carriers bill it: GSM-7 when every
 // character is in the GSM 03.38 alphabet (160 per message, 153 per part once
 // concatenated), otherwise UCS-2 for the whole message (70, 67 per part).
 // Extended GSM characters take two septets (escape + char) and surrogate pairs
