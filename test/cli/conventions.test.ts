@@ -30,6 +30,7 @@ describe('keybrake CLI conventions', () => {
     [['audit', 'calls'], /--decision/],
     [['ca'], /--out-dir DIR/],
     [['demo'], /usage: keybrake demo/],
+    [['init-redirect'], /--uid N/],
   ];
   for (const [cmd, shows] of helps) {
     for (const flag of ['--help', '-h']) {
