@@ -34,7 +34,7 @@ export async function refreshCapUsage(metrics: ProxyMetrics, policy: CompiledPol
       usage.forEach((u, i) => metrics.setCapUsage(vendor, vendor.caps[i], u.used));
     } catch (err) {
       metrics.ledgerError();
-      log.warn({ err: (err as Error).message }, 'cap usage unavailable for metrics');
+      log.warn({ err }, 'cap usage unavailable for metrics');
     }
   }
 }

@@ -52,7 +52,7 @@ export class AuditFanout implements AuditSink {
       try {
         sink.write(redacted);
       } catch (err) {
-        this.#log?.error({ sink: sink.name, eventId: redacted.eventId, err: (err as Error).message }, 'audit sink write failed');
+        this.#log?.error({ sink: sink.name, eventId: redacted.eventId, err }, 'audit sink write failed');
       }
     }
   }

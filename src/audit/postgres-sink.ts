@@ -82,7 +82,7 @@ export class PostgresAuditSink implements AuditSink, WatchedAuditSink {
       deliver: (batch) => this.#deliver(batch),
       onError: (err, batch) => {
         this.#errors += batch.length;
-        this.#log.error({ sink: this.name, records: batch.length, err: (err as Error).message }, 'audit records could not be stored or spooled');
+        this.#log.error({ sink: this.name, records: batch.length, err }, 'audit records could not be stored or spooled');
       },
     });
     if (spool.backlog > 0) this.#startReplay();
@@ -180,7 +180,7 @@ export class PostgresAuditSink implements AuditSink, WatchedAuditSink {
     this.#errors++;
     if (this.#unreachable) return;
     this.#unreachable = true;
-    this.#log.warn({ sink: this.name, err: (err as Error).message }, 'PostgreSQL unreachable: audit records go to the spool until it returns');
+    this.#log.warn({ sink: this.name, err }, 'PostgreSQL unreachable: audit records go to the spool until it returns');
   }
 
   async #keepRejected(rejected: RejectedRecord[]): Promise<void> {

@@ -40,7 +40,7 @@ export class SqliteAuditSink implements AuditSink, WatchedAuditSink {
       deliver: (batch) => this.#store(batch),
       onError: (err, batch) => {
         this.#errors += batch.length;
-        this.#log.error({ sink: this.name, records: batch.length, err: (err as Error).message }, 'audit write to SQLite failed');
+        this.#log.error({ sink: this.name, records: batch.length, err }, 'audit write to SQLite failed');
       },
     });
   }
@@ -79,7 +79,7 @@ export class SqliteAuditSink implements AuditSink, WatchedAuditSink {
       this.#insert.run(...recordValues(record));
     } catch (err) {
       this.#errors++;
-      this.#log.error({ sink: this.name, eventId: record.eventId, err: (err as Error).message }, 'audit record not stored in SQLite');
+      this.#log.error({ sink: this.name, eventId: record.eventId, err }, 'audit record not stored in SQLite');
     }
   }
 }

@@ -60,6 +60,7 @@ function tokenHeader(file: string | undefined): Record<string, string> {
   if (!file) return {};
   const token = readFlagFile('--token-file', file).trim();
   if (!token) throw new ConfigError(`--token-file: ${file} is empty`);
+  if (/\s/.test(token)) throw new ConfigError(`--token-file: ${file} does not hold a token (it has spaces or several lines); pass the file keybrake keys admin-token wrote`);
   return { authorization: `Bearer ${token}` };
 }
 

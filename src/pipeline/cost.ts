@@ -54,7 +54,7 @@ async function lookUpAmount(
   try {
     res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
   } catch (err) {
-    services.log.warn({ err: (err as Error).message, requestId: ctx.id, path: estimate.path }, 'cost lookup failed');
+    services.log.warn({ err, requestId: ctx.id, path: estimate.path }, 'cost lookup failed');
     return failed('failed: the vendor did not answer (timeout or connection error)');
   }
   if (res.status < 200 || res.status > 299) return failed(`failed: ${ctx.vendor.pack.id} answered ${res.status}`);

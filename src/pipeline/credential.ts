@@ -8,7 +8,7 @@ export const swapCredential: Step = (ctx, services) => {
   try {
     secret = services.secrets.read(ctx.vendor.entry.credential.secretRef);
   } catch (err) {
-    services.log.error({ err: (err as Error).message, policy: ctx.vendor.policyName }, 'credential unavailable');
+    services.log.error({ err, policy: ctx.vendor.policyName }, 'credential unavailable');
     return {
       status: 403,
       code: 'keybrake_credential_unavailable',

@@ -53,7 +53,7 @@ export async function handleCall(ctx: CallContext, services: PipelineServices, r
     }
   } catch (err) {
     // A bug or an unexpected store error: fail closed, never forward.
-    services.log.error({ err: (err as Error).message, requestId: ctx.id }, 'pipeline error');
+    services.log.error({ err, requestId: ctx.id }, 'pipeline error');
     ctx.refusal = { status: 403, code: 'keybrake_internal_error', message: 'keybrake failed to evaluate this call, so it was not forwarded.' };
     if (!res.headersSent) reply(ctx, res, ctx.refusal);
     else res.destroy();

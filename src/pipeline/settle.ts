@@ -14,7 +14,7 @@ export async function settle(ctx: CallContext, services: Services): Promise<void
     await services.ledger.settle(ctx.id, settlement, services.clock.now());
   } catch (err) {
     services.onLedgerError?.();
-    services.log.error({ err: (err as Error).message, requestId: ctx.id, ledger: services.ledger.name }, 'settle failed: the hold stays counted');
+    services.log.error({ err, requestId: ctx.id, ledger: services.ledger.name }, 'settle failed: the hold stays counted');
   }
 }
 

@@ -1,5 +1,6 @@
 // The keybrake binary as a user runs it: help, keys, the admin commands and the demo.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keybrake } from '../helpers/keybrake-cli.ts';
@@ -54,7 +55,11 @@ describe('keybrake kill / status / revive against a running proxy', () => {
     expect(table.stdout).toMatch(/^KILLED\s+yes, by api since \S+: from the CLI$/m);
     expect(table.stdout).toMatch(/^POLICY\s+generation 1: support-refunds$/m);
     expect((await keybrake('revive', '--admin', fx.h.adminUrl)).code).toBe(2); // --token-file is required
-    const wrong = path.join(fx.h.dir, 'policy.yaml');
+    const notAToken = await keybrake('revive', '--admin', fx.h.adminUrl, '--token-file', path.join(fx.h.dir, 'policy.yaml'));
+    expect(notAToken.code).toBe(1);
+    expect(notAToken.stderr).toContain('does not hold a token');
+    const wrong = path.join(fx.h.dir, 'wrong-token');
+    fs.writeFileSync(wrong, 'not-the-admin-token\n');
     const refused = await keybrake('revive', '--admin', fx.h.adminUrl, '--token-file', wrong);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('the proxy answered 401');

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
+import { freePort } from '../helpers/daemon.ts';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-cli-conv-'));
@@ -94,6 +95,16 @@ describe('keybrake CLI conventions', () => {
     const r = await keybrake(['proxy', '--policy', 'p.yaml', '--ca-cert', 'c', '--ca-key', 'k'], { env: { KEYBRAKE_MAX_BODY: '1 megabyte' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('KEYBRAKE_MAX_BODY "1 megabyte" is not a size');
+  });
+
+  it('status and kill against a dead admin URL name the URL and the cause, not "fetch failed"', async () => {
+    const port = await freePort();
+    for (const cmd of ['status', 'kill']) {
+      const r = await keybrake([cmd, '--admin', `http://127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cannot reach the proxy's admin API at http://127.0.0.1:${port}/${cmd} (ECONNREFUSED)`);
+      expect(r.stderr).not.toContain('fetch failed');
+    }
   });
 
   it('keybrake --help loads no proxy, store or vendor module', async () => {
