@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlConn } from '../../src/audit/sql-conn.ts';
-import { keybrake } from '../helpers/cli.ts';
+import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';

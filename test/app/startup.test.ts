@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCa } from '../../src/pki/ca.ts';
 import { connectAgent } from '../../src/demo/clients.ts';
-import { keybrake } from '../helpers/cli.ts';
+import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, startHarness } from '../helpers/proxy-harness.ts';
