@@ -18,6 +18,8 @@ export interface FlagSpec {
   default?: string;
   multiple?: boolean;
   required?: boolean;
+  /** Not required when another flag has this value (`--policy` unless `--policy-source configmap`). */
+  requiredUnless?: { flag: string; value: string };
   choices?: readonly string[];
   min?: number;
   max?: number;
@@ -171,7 +173,8 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], env: No
       values.set(flag.name, typed(flag, flag.default, `--${flag.name} (default)`));
     }
   }
-  const missing = spec.flags.filter((f) => f.required && !values.has(f.name)).map((f) => `--${f.name}`);
+  const excused = (f: FlagSpec) => f.requiredUnless !== undefined && values.get(f.requiredUnless.flag) === f.requiredUnless.value;
+  const missing = spec.flags.filter((f) => f.required && !excused(f) && !values.has(f.name)).map((f) => `--${f.name}`);
   if (missing.length) throw new UsageError(`missing ${missing.join(', ')}`);
   return { flags: new ParsedFlags(values), positionals };
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { runCommand, type CommandSpec, type FlagSpec, type ParsedFlags } from './flags.ts';
 import { ensureWritableDir, readFlagFile } from './files.ts';
-import { ConfigError, UsageError } from './usage.ts';
+import { ConfigError } from './usage.ts';
 import { createLogger, LOG_LEVELS } from './logger.ts';
 import { startupError } from './startup-errors.ts';
 import { handleSignals } from './signals.ts';
@@ -15,7 +15,7 @@ export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:17020';
 
 export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'policy-source', type: 'choice', choices: ['file', 'configmap'], env: 'KEYBRAKE_POLICY_SOURCE', help: 'file (--policy) or configmap (ConfigMap keybrake-policies in POD_NAMESPACE, watched through the API)', default: 'file' },
-  { name: 'policy', env: 'KEYBRAKE_POLICY', help: 'EgressPolicy YAML file (one or more documents); reloaded on change (--policy-source file)', value: 'FILE' },
+  { name: 'policy', env: 'KEYBRAKE_POLICY', help: 'EgressPolicy YAML file (one or more documents); reloaded on change (--policy-source file)', value: 'FILE', required: true, requiredUnless: { flag: 'policy-source', value: 'configmap' } },
   { name: 'pod-labels-file', env: 'KEYBRAKE_POD_LABELS_FILE', help: 'downward-API labels file; selects the ConfigMap policies that apply to this pod (--policy-source configmap)', value: 'FILE' },
   { name: 'kubeconfig', env: 'KEYBRAKE_KUBECONFIG', help: 'kubeconfig file for --policy-source configmap (default: KUBECONFIG, else the in-cluster service account)', value: 'FILE' },
   { name: 'ca-cert', env: 'KEYBRAKE_CA_CERT', help: 'PEM CA certificate used to mint leaf certificates', required: true, value: 'FILE' },
@@ -73,7 +73,6 @@ async function serve(f: ParsedFlags): Promise<number> {
   const upstreamCa = f.string('upstream-ca');
   const upstreamCaPem = upstreamCa ? readFlagFile('--upstream-ca', upstreamCa) : undefined;
   const fromFile = f.need('policy-source') === 'file';
-  if (fromFile && !f.string('policy')) throw new UsageError('missing --policy (or --policy-source configmap)');
   if (fromFile) readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
   ensureWritableDir('--state-dir', f.need('state-dir'));
   const upstreams = parseUpstreams(f.list('upstream'));
