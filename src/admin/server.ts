@@ -14,6 +14,8 @@ export interface AdminHandlers {
   adminToken(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
   alertmanager(authorization: string | undefined, body: Buffer): Promise<{ status: number; body: string }>;
+  /** Only with --shutdown-token-out: lets a Job's agent stop a container-mode sidecar. */
+  shutdown?: { token: string; run(): void };
 }
 
 const MAX_ADMIN_BODY = 256 * 1024;
@@ -84,6 +86,14 @@ export function createAdminServer(h: AdminHandlers): http.Server {
           if (!tokenMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });
           const r = h.revive();
           return json(res, r.ok ? 200 : 409, r);
+        }
+        case 'POST /shutdown': {
+          if (!h.shutdown) return json(res, 404, { error: 'shutdown is off: the proxy was started without --shutdown-token-out' });
+          if (!tokenMatches(req.headers.authorization, h.shutdown.token) && !tokenMatches(req.headers.authorization, h.adminToken())) {
+            return json(res, 401, { error: 'shutdown needs Authorization: Bearer <the token in the --shutdown-token-out file, or the admin token>' });
+          }
+          json(res, 200, { ok: true, message: 'shutting down' });
+          return void setImmediate(h.shutdown.run);
         }
         case 'POST /alertmanager': {
           const body = await readBody(req);

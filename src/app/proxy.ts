@@ -43,6 +43,8 @@ export interface ProxyOptions {
   pod?: string;
   log: Logger;
   clock?: Clock;
+  /** POST /shutdown (container-mode sidecars of Jobs): the token it takes besides the admin token, and what it does. */
+  shutdown?: { token: string; run(): void };
 }
 
 export interface RunningProxy {
@@ -150,6 +152,13 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       const state = kill.state();
       metrics.setKilled(state.killed ? (state.source ?? 'restart') : undefined);
       return { contentType: metrics.contentType, body: await metrics.metricsText() };
+    },
+    shutdown: o.shutdown && {
+      token: o.shutdown.token,
+      run: () => {
+        log.warn('shutting down (POST /shutdown)');
+        o.shutdown!.run();
+      },
     },
     alertmanager: async (authorization, body) => {
       const r = handleAlertmanager({

@@ -32,6 +32,9 @@ export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'drain-timeout', type: 'duration', env: 'KEYBRAKE_DRAIN_TIMEOUT', help: 'on SIGTERM, how long in-flight calls may finish (keep it below the pod\'s terminationGracePeriodSeconds)', default: '25s' },
   { name: 'namespace', env: 'POD_NAMESPACE', help: 'namespace recorded in the audit (downward API)' },
   { name: 'pod', env: 'POD_NAME', help: 'pod name recorded in the audit and matched by Alertmanager kills' },
+  { name: 'ca-bundle-out', env: 'KEYBRAKE_CA_BUNDLE_OUT', help: 'write the system roots plus the CA (--ca-cert) here at start, for agents to trust', value: 'FILE' },
+  { name: 'ca-bundle-extra', env: 'KEYBRAKE_CA_BUNDLE_EXTRA', help: "PEM added to that bundle: the mesh CA's issuer when --ca-cert is an intermediate", value: 'FILE' },
+  { name: 'shutdown-token-out', env: 'KEYBRAKE_SHUTDOWN_TOKEN_OUT', help: 'enable POST /shutdown and write its token here (container-mode sidecars of Jobs)', value: 'FILE' },
   { name: 'log-level', type: 'choice', choices: LOG_LEVELS, env: 'KEYBRAKE_LOG_LEVEL', help: 'log level', default: 'info' },
 ];
 
@@ -77,6 +80,16 @@ async function serve(f: ParsedFlags): Promise<number> {
   ensureWritableDir('--state-dir', f.need('state-dir'));
   const upstreams = parseUpstreams(f.list('upstream'));
   const log = createLogger(f.need('log-level'));
+  const { writeCaBundle, writeShutdownToken } = await import('../app/pod-files.ts');
+  // Before readiness: a native sidecar's agents start once /readyz passes and must find the bundle.
+  const bundleOut = f.string('ca-bundle-out');
+  if (bundleOut) {
+    const extra = f.string('ca-bundle-extra');
+    writeCaBundle(bundleOut, [caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
+  }
+  const tokenOut = f.string('shutdown-token-out');
+  // POST /shutdown stops the proxy the way SIGTERM does: drain, flush, exit 0.
+  const shutdown = tokenOut ? { token: writeShutdownToken(tokenOut), run: () => void process.kill(process.pid, 'SIGTERM') } : undefined;
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
   const [{ startProxy }, { FilePolicySource }, { getPack, listPacks }] = await Promise.all([
@@ -113,6 +126,7 @@ async function serve(f: ParsedFlags): Promise<number> {
     namespace: f.string('namespace'),
     pod: f.string('pod'),
     log,
+    shutdown,
   };
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
