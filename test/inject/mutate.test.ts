@@ -49,7 +49,7 @@ function checkInjected(before: Pod, after: Pod, mode: SidecarMode): void {
     expect(c.volumeMounts).toContainEqual({ name: 'keybrake-ca-bundle', mountPath: PATHS.caBundleDir, readOnly: true });
     for (const name of CA_BUNDLE_ENV) expect(c.env!.filter((e) => e.name === name)).toEqual([{ name, value: PATHS.caBundleFile }]);
     // Nothing secret reaches an agent container.
-    expect(c.volumeMounts!.map((m) => m.name).filter((n) => /keybrake-(ca|tokens|secret)$|keybrake-secret-/.test(n))).toEqual([]);
+    expect(c.volumeMounts!.map((m) => m.name).filter((n) => /^keybrake-(ca|tokens|admin-tokens)$|^keybrake-secret-/.test(n))).toEqual([]);
   }
   const volumeNames = after.spec!.volumes!.map((v) => v.name);
   expect(new Set(volumeNames).size).toBe(volumeNames.length);
@@ -89,9 +89,12 @@ describe('injection: exact patches', () => {
     const after = applied(busyPod(), run(busyPod()));
     const proxy = after.spec!.initContainers![1]!;
     expect(proxy.volumeMounts!.filter((m) => m.mountPath.startsWith(`${PATHS.secrets}/`))).toEqual([
+      // The tokens Secret, also where the proxy reads its admin and Alertmanager tokens.
+      { name: 'keybrake-admin-tokens', mountPath: '/etc/keybrake/secrets/keybrake-admin', readOnly: true },
       { name: 'keybrake-secret-stripe-live', mountPath: '/etc/keybrake/secrets/stripe-live', readOnly: true },
       { name: 'keybrake-secret-twilio-live', mountPath: '/etc/keybrake/secrets/twilio-live', readOnly: true },
     ]);
+    expect(proxy.volumeMounts).toContainEqual({ name: 'keybrake-tokens', mountPath: '/etc/keybrake/tokens', readOnly: true });
     // A pod no policy selects gets the sidecar (which refuses every call) and no vendor Secret.
     const other = plainPod({ labels: { app: 'other' } });
     expect(applied(other, run(other)).spec!.volumes!.filter((v) => v.name.startsWith('keybrake-secret-'))).toEqual([]);

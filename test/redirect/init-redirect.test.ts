@@ -13,7 +13,7 @@ import { planRedirect } from '../../src/redirect/plan.ts';
 async function dryRun(args: string[]): Promise<string> {
   let out = '';
   const sink = new Writable({ write: (chunk, _e, cb) => ((out += chunk), cb()) });
-  expect(await runInitRedirectCommand([...args, '--dry-run'], sink as unknown as NodeJS.WriteStream)).toBe(0);
+  expect(await runInitRedirectCommand([...args, '--dry-run'], sink)).toBe(0);
   return out;
 }
 

@@ -7,7 +7,7 @@ import {
 } from './config.ts';
 import { allContainers, podName, type Container, type Pod } from './pod.ts';
 import { refusals } from './refusals.ts';
-import { agentEnv, agentMount, initContainer, INJECTED_VOLUME_PREFIX, proxyContainer, volumes } from './sidecar.ts';
+import { ADMIN_SECRET_DIR, agentEnv, agentMount, initContainer, INJECTED_VOLUME_PREFIX, proxyContainer, volumes } from './sidecar.ts';
 import { appendAll, prependAll, setKey, type PatchOp } from './patch.ts';
 
 export interface AdmissionRequest {
@@ -86,7 +86,8 @@ export function mutate(request: AdmissionRequest, cfg: InjectConfig): Decision {
   if (problems.length) return refuse(uid, `keybrake refused to inject pod ${name}: ${problems.join('; ')}`);
 
   const mode = (annotations[ANNOTATION_SIDECAR_MODE] as SidecarMode | undefined) ?? cfg.sidecarMode;
-  const secrets = [...new Set(cfg.secretsFor(request.namespace ?? '', pod.metadata?.labels ?? {}))].sort();
+  // keybrake-admin is where the tokens go: a vendor Secret of that name could not be mounted beside them.
+  const secrets = [...new Set(cfg.secretsFor(request.namespace ?? '', pod.metadata?.labels ?? {}))].filter((s) => s !== ADMIN_SECRET_DIR).sort();
   const { ops, warnings } = injectionPatch(pod, cfg, mode, secrets);
   return {
     response: {

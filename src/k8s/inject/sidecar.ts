@@ -4,9 +4,13 @@ import crypto from 'node:crypto';
 import { CA_BUNDLE_ENV, INIT_CONTAINER, PATHS, PROXY_CONTAINER, type InjectConfig, type SidecarMode } from './config.ts';
 import type { Container } from './pod.ts';
 
+/** The --secrets-dir entry the proxy reads its admin and Alertmanager tokens from. */
+export const ADMIN_SECRET_DIR = 'keybrake-admin';
+
 const VOL = {
   ca: 'keybrake-ca',
   tokens: 'keybrake-tokens',
+  adminTokens: 'keybrake-admin-tokens',
   podinfo: 'keybrake-podinfo',
   state: 'keybrake-state',
   caBundle: 'keybrake-ca-bundle',
@@ -26,6 +30,16 @@ export function volumes(cfg: InjectConfig, secrets: string[]): Array<Record<stri
   return [
     { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'ca.key', path: 'ca.key' }] } },
     { name: VOL.tokens, secret: { secretName: cfg.tokensSecret, defaultMode: SECRET_MODE, optional: true } },
+    // The same tokens where the proxy reads them today: --secrets-dir/keybrake-admin/{token,alertmanager-token}.
+    {
+      name: VOL.adminTokens,
+      secret: {
+        secretName: cfg.tokensSecret,
+        defaultMode: SECRET_MODE,
+        optional: true,
+        items: [{ key: 'admin-token', path: 'token' }, { key: 'alertmanager-token', path: 'alertmanager-token' }],
+      },
+    },
     // A vendor Secret created after the pod leaves the sidecar without that key: calls are refused, the pod still starts.
     ...secrets.map((s) => ({ name: secretVolumeName(s), secret: { secretName: s, defaultMode: SECRET_MODE, optional: true } })),
     { name: VOL.podinfo, downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
@@ -117,6 +131,7 @@ export function proxyContainer(cfg: InjectConfig, secrets: string[], mode: Sidec
     volumeMounts: [
       { name: VOL.ca, mountPath: PATHS.ca, readOnly: true },
       { name: VOL.tokens, mountPath: PATHS.tokens, readOnly: true },
+      { name: VOL.adminTokens, mountPath: `${PATHS.secrets}/${ADMIN_SECRET_DIR}`, readOnly: true },
       ...secrets.map((s) => ({ name: secretVolumeName(s), mountPath: `${PATHS.secrets}/${s}`, readOnly: true })),
       { name: VOL.podinfo, mountPath: PATHS.podinfo, readOnly: true },
       { name: VOL.state, mountPath: PATHS.state },
