@@ -44,6 +44,7 @@ export interface InjectConfig {
   adminPort: number;
   /** Cluster resolver addresses for init-redirect; empty: the pod's resolv.conf decides. */
   dns: string[];
+  /** The mesh CA, a kubernetes.io/tls Secret in the pod's namespace (tls.crt, tls.key). */
   caSecret: string;
   tokensSecret: string;
   /** The vendor Secrets the policies that select this pod reference (the controller knows them). */
@@ -59,7 +60,7 @@ export const DEFAULT_INJECT_CONFIG: Omit<InjectConfig, 'image'> = {
   dataPort: DATA_PORT,
   adminPort: ADMIN_PORT,
   dns: [],
-  caSecret: 'keybrake-ca',
+  caSecret: 'keybrake-mesh-ca',
   tokensSecret: 'keybrake-tokens',
   secretsFor: () => [],
   proxyResources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '384Mi' } },

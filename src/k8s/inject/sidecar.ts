@@ -28,7 +28,8 @@ export function secretVolumeName(secret: string): string {
 
 export function volumes(cfg: InjectConfig, secrets: string[]): Array<Record<string, unknown> & { name: string }> {
   return [
-    { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'ca.key', path: 'ca.key' }] } },
+    // A kubernetes.io/tls Secret (cert-manager's, or one you bring): the mesh CA is its certificate and key.
+    { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'tls.crt', path: 'ca.crt' }, { key: 'tls.key', path: 'ca.key' }] } },
     { name: VOL.tokens, secret: { secretName: cfg.tokensSecret, defaultMode: SECRET_MODE, optional: true } },
     // The same tokens where the proxy reads them today: --secrets-dir/keybrake-admin/{token,alertmanager-token}.
     {
