@@ -18,13 +18,17 @@ function writeAtomically(file: string, text: string): void {
 }
 
 /**
+ * When the mesh CA is an intermediate (cert-manager's name-constrained one), its
+ * issuer must be in the bundle too: TLS clients only trust a chain that ends in a
+ * self-signed root they hold.
+ *
  * The trust store agents point SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE
  * and CURL_CA_BUNDLE at: Node's bundled roots plus the mesh CA, so replacing a
  * client's whole store (SSL_CERT_FILE, REQUESTS_CA_BUNDLE) still trusts public
  * servers (passthrough hosts) as well as keybrake's leaves.
  */
-export function writeCaBundle(file: string, meshCaPem: string): void {
-  writeAtomically(file, `${[...tls.rootCertificates, meshCaPem.trim()].join('\n')}\n`);
+export function writeCaBundle(file: string, meshCaPems: string[]): void {
+  writeAtomically(file, `${[...tls.rootCertificates, ...meshCaPems.map((p) => p.trim()).filter(Boolean)].join('\n')}\n`);
 }
 
 /** A fresh token for POST /shutdown, readable by the pod's containers (container-mode sidecars of Jobs). */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCa, loadCa } from '../../src/pki/ca.ts';
 import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
 import { toPem } from '../../src/pki/x509.ts';
-import { startLines, type LineProcess } from '../redirect/netns.ts';
+import { must, startLines, type LineProcess } from '../redirect/netns.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const POLICY = `apiVersion: keybrake.dev/v1alpha1
@@ -24,14 +24,20 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
   let dir: string;
   let proxy: LineProcess;
   let adminUrl: string;
-  let ca: { certPem: string; keyPem: string };
+  /** The mesh CA as cert-manager issues it: an intermediate (tls.crt, tls.key) under a root (ca.crt). */
+  let ca: { certPem: string; keyPem: string; rootPem: string };
   const adminToken = 'admin-token-for-the-test';
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-podfiles-'));
-    ca = generateCa({ commonName: 'keybrake mesh CA (bundle test)' });
-    fs.writeFileSync(path.join(dir, 'ca.crt'), ca.certPem);
-    fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem);
+    const ssl = (...args: string[]) => must('openssl', args);
+    const f = (name: string) => path.join(dir, name);
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('root.key'), '-out', f('root.crt'), '-subj', '/CN=mesh root',
+      '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.csr'), '-subj', '/CN=mesh intermediate');
+    fs.writeFileSync(f('ca.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\nnameConstraints=critical,permitted;DNS:api.stripe.com\n');
+    ssl('x509', '-req', '-in', f('ca.csr'), '-CA', f('root.crt'), '-CAkey', f('root.key'), '-CAcreateserial', '-out', f('ca.crt'), '-days', '2', '-extfile', f('ca.ext'));
+    ca = { certPem: fs.readFileSync(f('ca.crt'), 'utf8'), keyPem: fs.readFileSync(f('ca.key'), 'utf8'), rootPem: fs.readFileSync(f('root.crt'), 'utf8') };
     fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
     fs.mkdirSync(path.join(dir, 'secrets/keybrake-admin'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'secrets/keybrake-admin/token'), adminToken);
@@ -41,7 +47,7 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
       '--ca-cert', path.join(dir, 'ca.crt'), '--ca-key', path.join(dir, 'ca.key'),
       '--secrets-dir', path.join(dir, 'secrets'), '--state-dir', path.join(dir, 'state'),
       '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--ledger', 'memory', '--audit', 'none',
-      '--ca-bundle-out', path.join(dir, 'share/ca-bundle.crt'),
+      '--ca-bundle-out', path.join(dir, 'share/ca-bundle.crt'), '--ca-bundle-extra', path.join(dir, 'root.crt'),
       '--shutdown-token-out', path.join(dir, 'share/shutdown-token'),
     ], process.env);
     const ready = await proxy.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
@@ -52,11 +58,12 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes a bundle of the system roots plus the mesh CA that a TLS client can use as its whole trust store', async () => {
+  it('writes a bundle of the system roots plus the mesh CA and its issuer that a TLS client can use as its whole trust store', async () => {
     const bundle = fs.readFileSync(path.join(dir, 'share/ca-bundle.crt'), 'utf8');
     const certs = bundle.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
-    expect(certs).toHaveLength(tls.rootCertificates.length + 1);
+    expect(certs).toHaveLength(tls.rootCertificates.length + 2);
     expect(bundle).toContain(ca.certPem.trim());
+    expect(bundle).toContain(ca.rootPem.trim());
     for (const root of tls.rootCertificates.slice(0, 5)) expect(bundle).toContain(root);
 
     // A server with a leaf from the mesh CA (what the sidecar presents) verifies against the bundle alone.
@@ -67,16 +74,19 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as { port: number }).port;
-      const body = await new Promise<string>((resolve, reject) => {
-        https
-          .get({ host: '127.0.0.1', port, servername: 'api.stripe.com', ca: bundle, agent: false }, (res) => {
-            let t = '';
-            res.on('data', (d) => (t += d));
-            res.on('end', () => resolve(t));
-          })
-          .on('error', reject);
-      });
-      expect(body).toBe('ok');
+      const get = (trust: string | string[]) =>
+        new Promise<string>((resolve, reject) => {
+          https
+            .get({ host: '127.0.0.1', port, servername: 'api.stripe.com', ca: trust, agent: false }, (res) => {
+              let t = '';
+              res.on('data', (d) => (t += d));
+              res.on('end', () => resolve(t));
+            })
+            .on('error', (err: NodeJS.ErrnoException) => reject(err));
+        });
+      expect(await get(bundle)).toBe('ok');
+      // Why the issuer is in it: with the intermediate alone a client cannot finish the chain.
+      await expect(get([...tls.rootCertificates, ca.certPem])).rejects.toMatchObject({ code: 'UNABLE_TO_GET_ISSUER_CERT' });
     } finally {
       server.close();
     }

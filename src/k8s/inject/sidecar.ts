@@ -28,8 +28,9 @@ export function secretVolumeName(secret: string): string {
 
 export function volumes(cfg: InjectConfig, secrets: string[]): Array<Record<string, unknown> & { name: string }> {
   return [
-    // A kubernetes.io/tls Secret (cert-manager's, or one you bring): the mesh CA is its certificate and key.
-    { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'tls.crt', path: 'ca.crt' }, { key: 'tls.key', path: 'ca.key' }] } },
+    // A kubernetes.io/tls Secret (cert-manager's, or one you bring): the mesh CA is its certificate and key,
+    // ca.crt its issuer, which agents need in their bundle when the mesh CA is an intermediate.
+    { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'tls.crt', path: 'ca.crt' }, { key: 'tls.key', path: 'ca.key' }, { key: 'ca.crt', path: 'issuer.crt' }] } },
     { name: VOL.tokens, secret: { secretName: cfg.tokensSecret, defaultMode: SECRET_MODE, optional: true } },
     // The same tokens where the proxy reads them today: --secrets-dir/keybrake-admin/{token,alertmanager-token}.
     {
@@ -99,6 +100,7 @@ export function proxyContainer(cfg: InjectConfig, secrets: string[], mode: Sidec
     // All interfaces: the kubelet probes from the node. Kill from outside the pod needs the admin token.
     '--admin-listen', `0.0.0.0:${cfg.adminPort}`,
     '--ca-bundle-out', PATHS.caBundleFile,
+    '--ca-bundle-extra', `${PATHS.ca}/issuer.crt`,
     ...(mode === 'container' ? ['--shutdown-token-out', PATHS.shutdownTokenFile] : []),
   ];
   return {
