@@ -60,7 +60,7 @@ export const DEFAULT_INJECT_CONFIG: Omit<InjectConfig, 'image'> = {
   dataPort: DATA_PORT,
   adminPort: ADMIN_PORT,
   dns: [],
-  caSecret: 'keybrake-mesh-ca',
+  caSecret: 'keybrake-ca',
   tokensSecret: 'keybrake-tokens',
   secretsFor: () => [],
   proxyResources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '384Mi' } },
