@@ -7,7 +7,7 @@
 // optional); authentication is not: no configured token means the receiver is
 // disabled, because an open kill endpoint reachable by Alertmanager's network
 // is a denial of service waiting to happen.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerMatches } from './bearer.ts';
 
 /** Who this proxy is, for matching an alert's selector labels. */
 export interface AlertmanagerSelf {
@@ -45,7 +45,7 @@ const SELECTOR_LABELS = ['keybrake_policy', 'namespace', 'pod'] as const;
 const MAX_REASON_CHARS = 300;
 
 export function handleAlertmanager(req: AlertmanagerRequest): AlertmanagerResponse {
-  if (!authorized(req.authorization, req.expectedToken)) {
+  if (!bearerMatches(req.authorization, req.expectedToken)) {
     return answer(401, { error: 'unauthorized: Authorization: Bearer <alertmanager-token> required' });
   }
   const alerts = parseWebhook(req.body);
@@ -63,18 +63,8 @@ export function handleAlertmanager(req: AlertmanagerRequest): AlertmanagerRespon
   return { ...answer(200, { ...summary, reason }), kill: { reason } };
 }
 
-/** Bearer token compared in constant time (digests of equal length, so the length leaks nothing either). */
-export function authorized(header: string | undefined, expected: string | undefined): boolean {
-  const want = expected?.trim();
-  if (!want) return false;
-  const got = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  if (!got) return false;
-  return timingSafeEqual(sha256(got), sha256(want));
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
+/** The controller's receiver checks its token the same way: the one constant-time comparison. */
+export const authorized = bearerMatches;
 
 /** The alerts of a v4 payload, or undefined when it is not one. Alerts without a status take the group's. */
 export function parseWebhook(body: Buffer): WebhookAlert[] | undefined {

@@ -1,9 +1,9 @@
 // The admin listener (:17020): health, readiness, status, the kill switch,
 // metrics and the Alertmanager receiver. Killing is cheap (any loopback caller);
 // reviving is deliberate (admin token).
-import crypto from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
+import { bearerMatches } from './bearer.ts';
 
 export interface AdminHandlers {
   /** Hard dependencies right now; `problems` names each failing one. */
@@ -19,13 +19,6 @@ export interface AdminHandlers {
 }
 
 const MAX_ADMIN_BODY = 256 * 1024;
-
-export function tokenMatches(authorization: string | undefined, expected: string | undefined): boolean {
-  if (!expected || !authorization?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(authorization.slice(7).trim());
-  const want = Buffer.from(expected);
-  return given.length === want.length && crypto.timingSafeEqual(given, want);
-}
 
 function isLoopback(address: string | undefined): boolean {
   return !!address && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
@@ -66,7 +59,7 @@ export function createAdminServer(h: AdminHandlers): http.Server {
           return void res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
         }
         case 'POST /kill': {
-          if (!isLoopback(req.socket.remoteAddress) && !tokenMatches(req.headers.authorization, h.adminToken())) {
+          if (!isLoopback(req.socket.remoteAddress) && !bearerMatches(req.headers.authorization, h.adminToken())) {
             return json(res, 401, { error: 'kill from outside the pod needs the admin token' });
           }
           const body = await readBody(req);
@@ -83,7 +76,7 @@ export function createAdminServer(h: AdminHandlers): http.Server {
           return json(res, 200, h.kill(reason, 'api', policy));
         }
         case 'POST /revive': {
-          if (!tokenMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });
+          if (!bearerMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });
           const r = h.revive();
           return json(res, r.ok ? 200 : 409, r);
         }

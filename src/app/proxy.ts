@@ -22,6 +22,9 @@ import { buildStatus } from '../admin/status.ts';
 import { observeCall, refreshCapUsage } from '../admin/observe.ts';
 import { readiness } from './readiness.ts';
 import { underFlag } from './startup.ts';
+import { LimitMetrics } from '../admin/limit-metrics.ts';
+import { installProcessGuard, type ProcessGuard } from '../limits/process-guard.ts';
+import { defaultConnectionLimits, type ConnectionLimits } from '../limits/connection-limits.ts';
 
 export interface ProxyOptions {
   policySource: PolicySource;
@@ -38,6 +41,8 @@ export interface ProxyOptions {
   maxBodyBytes?: number;
   /** On close(): how long in-flight calls may finish before they are cut (default 25 s, below Kubernetes' 30 s grace). */
   drainTimeoutMs?: number;
+  /** Deadlines and caps per connection; defaults when omitted. */
+  limits?: ConnectionLimits;
   holdMs?: number;
   namespace?: string;
   pod?: string;
@@ -60,14 +65,38 @@ const DEFAULT_DRAIN_MS = 25_000;
 export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   const log = o.log;
   const metrics = new ProxyMetrics();
+  const limitMetrics = new LimitMetrics(metrics.registry);
+  // Log and count what escapes every handler instead of dying: a crash would cut the pod's egress.
+  const processGuard = installProcessGuard(log, (kind) => limitMetrics.escaped(kind));
+  try {
+    return await startGuarded(o, log, metrics, limitMetrics, processGuard);
+  } catch (err) {
+    processGuard.uninstall();
+    throw err;
+  }
+}
+
+async function startGuarded(
+  o: ProxyOptions,
+  log: Logger,
+  metrics: ProxyMetrics,
+  limitMetrics: LimitMetrics,
+  processGuard: ProcessGuard,
+): Promise<RunningProxy> {
   const kill = await underFlag('--state-dir', `state directory ${o.stateDir}`, () => {
     fs.mkdirSync(o.stateDir, { recursive: true });
     return new KillSwitch(o.stateDir);
   });
   let serving: 'starting' | 'serving' | 'draining' = 'starting';
 
+  // Set after the policy loads (so a bad policy is named before a bad CA); a reload
+  // before then has nothing to mint against and the startup premint below covers it.
+  let minter: LeafMinter | undefined;
   let policy = await underFlag('--policy', 'no usable policy', () => o.policySource.start(
     (next) => {
+      // Mint every vendor host before adopting: a host the CA cannot sign refuses the whole
+      // policy here (the last good one stays), instead of failing the first handshake later.
+      minter?.premint([...next.byHost.keys()]);
       policy = next;
       kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
       kill.setPolicyKill(next.killedBy);
@@ -82,7 +111,8 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   kill.setPolicyKill(policy.killedBy);
   metrics.policyLoaded(policy);
 
-  const minter = await underFlag('--ca-cert/--ca-key', 'unusable CA', () => new LeafMinter(loadCa(o.caCertPem, o.caKeyPem)));
+  const leafMinter = await underFlag('--ca-cert/--ca-key', 'unusable CA', () => new LeafMinter(loadCa(o.caCertPem, o.caKeyPem)));
+  minter = leafMinter;
   const secrets = new DirSecretStore(o.secretsDir);
   const upstreams = new Upstreams({ overrides: o.upstreams, extraCa: o.upstreamCaPem });
   kill.onKill(() => upstreams.destroyAll());
@@ -96,7 +126,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   );
   metrics.watchAudit(() => audit.stats());
   // Renewing on scrape keeps idle hosts' leaves fresh, so expiry alerts mean renewal stopped.
-  metrics.watchCertificates(() => (minter.renewDue(), minter.expiry()));
+  metrics.watchCertificates(() => (leafMinter.renewDue(), leafMinter.expiry()));
   const counts: Record<string, number> = {};
 
   const services: PipelineServices = {
@@ -106,6 +136,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     upstream: upstreams,
     log,
     killState: () => kill.state(),
+    killEpoch: () => kill.epoch,
     holdMs: o.holdMs ?? 15 * 60_000,
     upstreams,
     kill,
@@ -115,7 +146,15 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     onLedgerError: () => metrics.ledgerError(),
   };
 
-  const dataPlane = new DataPlane({ minter, policy: () => policy, services, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024, log });
+  const dataPlane = new DataPlane({
+    minter: leafMinter,
+    policy: () => policy,
+    services,
+    maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
+    limits: o.limits ?? defaultConnectionLimits(),
+    limitMetrics,
+    log,
+  });
   const ready = () => {
     const r = readiness({ serving, ledger, secrets, secretsDir: o.secretsDir, policy });
     // A source that has never loaded a policy (the ConfigMap feed at first start) is not ready.
@@ -175,7 +214,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     },
   });
 
-  await minter.premint([...policy.byHost.keys()]);
+  await leafMinter.premint([...policy.byHost.keys()]);
   // Admin first: a data plane must never forward without its own kill switch and status.
   let address: net.AddressInfo;
   let adminAddress: net.AddressInfo;
@@ -211,6 +250,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       await upstreams.close();
       await audit.close();
       await ledger.close();
+      processGuard.uninstall();
     },
   };
 }

@@ -9,6 +9,7 @@ import { ConfigError } from './usage.ts';
 import { createLogger, LOG_LEVELS } from './logger.ts';
 import { startupError } from './startup-errors.ts';
 import { handleSignals } from './signals.ts';
+import { LIMIT_FLAGS, parseConnectionLimits } from '../limits/connection-limits.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:17001';
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:17020';
@@ -36,6 +37,7 @@ export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'ca-bundle-extra', env: 'KEYBRAKE_CA_BUNDLE_EXTRA', help: "PEM added to that bundle: the mesh CA's issuer when --ca-cert is an intermediate", value: 'FILE' },
   { name: 'shutdown-token-out', env: 'KEYBRAKE_SHUTDOWN_TOKEN_OUT', help: 'enable POST /shutdown and write its token here (container-mode sidecars of Jobs)', value: 'FILE' },
   { name: 'log-level', type: 'choice', choices: LOG_LEVELS, env: 'KEYBRAKE_LOG_LEVEL', help: 'log level', default: 'info' },
+  ...LIMIT_FLAGS,
 ];
 
 const SPEC: CommandSpec = {
@@ -79,6 +81,8 @@ async function serve(f: ParsedFlags): Promise<number> {
   if (fromFile) readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
   ensureWritableDir('--state-dir', f.need('state-dir'));
   const upstreams = parseUpstreams(f.list('upstream'));
+  const maxBodyBytes = f.number('max-body') ?? 1024 * 1024;
+  const limits = parseConnectionLimits(f, maxBodyBytes);
   const log = createLogger(f.need('log-level'));
   const { writeCaBundle, writeShutdownToken } = await import('../app/pod-files.ts');
   // Before readiness: a native sidecar's agents start once /readyz passes and must find the bundle.
@@ -121,7 +125,8 @@ async function serve(f: ParsedFlags): Promise<number> {
     upstreamCaPem,
     ledger: f.need('ledger'),
     audit: f.need('audit'),
-    maxBodyBytes: f.number('max-body'),
+    maxBodyBytes,
+    limits,
     drainTimeoutMs: f.number('drain-timeout'),
     namespace: f.string('namespace'),
     pod: f.string('pod'),

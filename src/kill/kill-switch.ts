@@ -33,6 +33,17 @@ export class KillSwitch {
     }
   }
 
+  /**
+   * Increments on every cut (kill, policy kill, shutdown). A call remembers the epoch it was
+   * admitted in; a different one at forward time means a kill happened while it waited (on the
+   * ledger, a lookup) and it must not go upstream, even after a revive.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  #epoch = 0;
+
   /** Killed locally or by the policy (`spec.killed: true`), or told by the controller ahead of the policy update. */
   state(): KillState {
     if (this.#state.killed) return this.#state;
@@ -115,6 +126,7 @@ export class KillSwitch {
   }
 
   #cutEverything(): void {
+    this.#epoch++;
     // Abort upstream first so nothing more is sent, then drop the agent's sockets.
     for (const c of this.#aborts) c.abort(new Error('keybrake killed'));
     this.#aborts.clear();

@@ -33,6 +33,8 @@ export interface Services {
   log: Logger;
   /** Current kill state; checked per request. */
   killState(): { killed: boolean; reason?: string; since?: string };
+  /** The kill switch's cut counter (see KillSwitch.epoch); 0 when there is no kill switch. */
+  killEpoch?(): number;
   /** How long an unsettled hold stays a hold before it counts as committed. */
   holdMs: number;
   /** Told of every ledger failure (metrics). */
@@ -87,6 +89,8 @@ export interface CallContext {
   charges?: PlannedCharge[];
   /** What settle committed in the request's currency (the response's amount, else the estimate). */
   committed?: { amount: number; currency: string };
+  /** KillSwitch.epoch when the call passed the kill check: forward refuses if it changed since. */
+  killEpoch?: number;
   /** True once the ledger holds a reservation for this call (settle must run). */
   reserved?: boolean;
   /** Refusals that enforcement: dryrun recorded instead of returning. */

@@ -1,16 +1,24 @@
 // Step 10: send the call upstream with the real credential and stream the
 // response back. A 2xx JSON response is also kept (bounded) so settle can read
-// the actual amount. A kill aborts the upstream request mid-flight.
+// the actual amount. A kill aborts the upstream request mid-flight, and a kill
+// answered before this point refuses it: the check and the dispatch run in one
+// synchronous stretch, with the abort already tracked, so no kill can fall
+// between them (and undici sends nothing for a request aborted while it connects).
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { CallContext } from './context.ts';
 import type { Upstreams } from '../proxy/upstream.ts';
 import type { KillSwitch } from '../kill/kill-switch.ts';
 import { stripHopByHop } from '../proxy/headers.ts';
+import type { Refusal } from '../vendors/pack.ts';
+import { killedSinceAdmission } from './kill-check.ts';
 
 const SETTLE_BUFFER_LIMIT = 1024 * 1024;
 
-export async function forward(ctx: CallContext, upstreams: Upstreams, kill: KillSwitch, res: ServerResponse): Promise<void> {
+/** Returns a refusal, without sending anything, when a kill came first. */
+export async function forward(ctx: CallContext, upstreams: Upstreams, kill: KillSwitch, res: ServerResponse): Promise<Refusal | undefined> {
+  const late = killedSinceAdmission(ctx, kill);
+  if (late) return late;
   const abort = new AbortController();
   const untrack = kill.trackAbort(abort);
   const { method, path, query, body } = ctx.request;
@@ -68,4 +76,5 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
   } finally {
     untrack();
   }
+  return undefined;
 }

@@ -16,7 +16,7 @@ import { loopBrake } from './loop-brake.ts';
 import { estimateCost } from './cost.ts';
 import { reserve } from './reserve.ts';
 import { forward } from './forward.ts';
-import { settle } from './settle.ts';
+import { releaseUnsent, settle } from './settle.ts';
 import { auditRecord } from './audit.ts';
 
 /** Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy). */
@@ -48,8 +48,14 @@ export async function handleCall(ctx: CallContext, services: PipelineServices, r
       ctx.refusal = refusal;
       reply(ctx, res, refusal);
     } else {
-      await forward(ctx, services.upstreams, services.kill, res);
-      await settle(ctx, services);
+      const late = await forward(ctx, services.upstreams, services.kill, res);
+      if (late) {
+        ctx.refusal = late;
+        reply(ctx, res, late);
+        await releaseUnsent(ctx, services);
+      } else {
+        await settle(ctx, services);
+      }
     }
   } catch (err) {
     // A bug or an unexpected store error: fail closed, never forward.

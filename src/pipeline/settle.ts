@@ -18,6 +18,17 @@ export async function settle(ctx: CallContext, services: Services): Promise<void
   }
 }
 
+/** The call was refused after its reservation and never sent: give the hold back. Never throws. */
+export async function releaseUnsent(ctx: CallContext, services: Services): Promise<void> {
+  if (!ctx.reserved || !ctx.charges?.length) return;
+  try {
+    await services.ledger.settle(ctx.id, { kind: 'release' }, services.clock.now());
+  } catch (err) {
+    services.onLedgerError?.();
+    services.log.error({ err: (err as Error).message, requestId: ctx.id, ledger: services.ledger.name }, 'release failed: the hold stays counted');
+  }
+}
+
 function settlementFor(ctx: CallContext): Settlement {
   const upstream = ctx.upstream;
   // No result at all is as unknown as a reset: keeping over-counts, releasing could under-count.

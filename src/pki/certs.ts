@@ -146,7 +146,12 @@ export class LeafMinter {
     if (!host) throw new Error(`refusing to mint a certificate for "${name}": not a DNS host name`);
     const cached = this.leaves.get(host);
     if (cached && this.clock() < cached.renewAt) return cached;
-    if (!caPermits(this.ca, host)) throw new Error(`refusing to mint a certificate for "${host}": outside the CA's name constraints`);
+    if (!caPermits(this.ca, host)) {
+      throw new Error(
+        `refusing to mint a certificate for "${host}": outside the CA's name constraints (it permits ${this.ca.permittedDnsNames.join(', ')}). ` +
+          `Issue a CA that also permits ${host} (keybrake ca new --permit …, then --ca-cert/--ca-key), or remove that vendor from the policy`,
+      );
+    }
     const leaf = this.mint(host);
     this.leaves.delete(host);
     if (this.leaves.size >= this.maxHosts) this.leaves.delete(this.leaves.keys().next().value as string);

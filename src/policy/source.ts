@@ -10,7 +10,10 @@ import { compilePolicies } from './compile.ts';
 import type { PackLookup } from './validate.ts';
 
 export interface PolicySource {
-  /** Loads the first policy (rejects with PolicyError when unusable), then reports changes until stop(). */
+  /**
+   * Loads the first policy (rejects with PolicyError when unusable), then reports changes until stop().
+   * An onChange that throws refuses that policy: the error goes to onError and the last good one stays.
+   */
   start(onChange: (p: CompiledPolicy) => void, onError: (err: Error) => void): Promise<CompiledPolicy>;
   stop(): void;
 }
@@ -140,9 +143,15 @@ export class FilePolicySource implements PolicySource {
       return;
     }
     if (this.#stopped) return;
+    try {
+      // The proxy may still refuse it (e.g. its CA cannot sign a new vendor host): then it is not good.
+      onChange(policy);
+    } catch (err) {
+      onError(err as Error);
+      return;
+    }
     this.#generation = policy.generation;
     this.#goodText = text;
-    onChange(policy);
   }
 
   #noteUnreadable(err: NodeJS.ErrnoException, onError: (err: Error) => void): void {

@@ -15,6 +15,10 @@ import { readRequest } from './request.ts';
 import { sniff } from './sniff.ts';
 import { resolvePassthrough, splice } from './passthrough.ts';
 import { normalizeHostname } from '../pki/hostname.ts';
+import { BodyBudget } from '../limits/body-budget.ts';
+import { guard } from '../limits/process-guard.ts';
+import type { ConnectionLimits } from '../limits/connection-limits.ts';
+import type { LimitMetrics } from '../admin/limit-metrics.ts';
 
 export interface DataPlaneOptions {
   minter: LeafMinter;
@@ -22,6 +26,8 @@ export interface DataPlaneOptions {
   policy(): CompiledPolicy;
   services: PipelineServices;
   maxBodyBytes: number;
+  limits: ConnectionLimits;
+  limitMetrics: LimitMetrics;
   log: Logger;
 }
 
@@ -38,17 +44,49 @@ export class DataPlane {
   /** Calls in flight, so a drain can wait for them and record the ones it has to cut. */
   readonly #inflight = new Map<CallContext, Promise<void>>();
   #draining = false;
+  /** Sockets whose current request's body is still being read: a timeout there is the body deadline. */
+  readonly #readingBody = new WeakSet<net.Socket>();
+  readonly #budget: BodyBudget;
 
   constructor(opts: DataPlaneOptions) {
     this.#opts = opts;
-    this.#server = net.createServer({ noDelay: true }, (socket) => void this.#onConnection(socket));
+    const { limits, limitMetrics, log } = opts;
+    this.#budget = new BodyBudget(limits.maxBufferedBytes);
+    this.#server = net.createServer({ noDelay: true }, (socket) =>
+      guard(log, 'data-plane connection', () => this.#onConnection(socket), () => socket.destroy()),
+    );
+    this.#server.maxConnections = limits.maxConnections;
+    this.#server.on('drop', () => limitMetrics.closed('max_connections'));
     // Never listens: terminated TLS sockets are handed to it. Node's strict parser.
-    this.#http = http.createServer({ keepAliveTimeout: 60_000, headersTimeout: 30_000, requestTimeout: 120_000, maxHeaderSize: 32 * 1024 });
-    this.#http.on('request', (req, res) => void this.#onRequest(req, res));
-    this.#http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    // headersTimeout is the header deadline, requestTimeout the body deadline (the whole request),
+    // keepAliveTimeout the idle deadline between requests.
+    this.#http = http.createServer({
+      keepAliveTimeout: limits.idleMs,
+      headersTimeout: limits.headerMs,
+      requestTimeout: limits.bodyMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      maxHeaderSize: 32 * 1024,
+    });
+    // Node enforces headersTimeout/requestTimeout from a checker it starts on 'listening'; this
+    // server never listens (sockets are handed to it), so start the checker the same way.
+    this.#http.emit('listening');
+    this.#http.on('request', (req, res) => guard(log, 'data-plane request', () => this.#onRequest(req, res), () => res.destroy()));
+    this.#http.on('timeout', (socket: net.Socket) => {
+      limitMetrics.closed('idle');
       socket.destroy();
     });
+    this.#http.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+      const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      if (timedOut) limitMetrics.closed(this.#readingBody.has(socket) ? 'body' : 'header');
+      const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.destroy();
+    });
+  }
+
+  /** Body bytes buffered across all connections right now. */
+  get bufferedBytes(): number {
+    return this.#budget.used;
   }
 
   listen(host: string, port: number): Promise<net.AddressInfo> {
@@ -62,7 +100,10 @@ export class DataPlane {
 
   /** Stops listening; resolves when every connection has ended (the caller destroys them). */
   close(): Promise<void> {
-    this.#closed ??= new Promise((resolve) => this.#server.close(() => resolve()));
+    this.#closed ??= new Promise((resolve) => {
+      this.#http.close(() => {}); // stops the timeout checker started above
+      this.#server.close(() => resolve());
+    });
     return this.#closed;
   }
 
@@ -88,7 +129,16 @@ export class DataPlane {
     const { services } = this.#opts;
     socket.on('error', () => socket.destroy());
     services.kill.track(socket);
-    const first = await sniff(socket);
+    // One deadline from accept to a finished TLS handshake (or an open tunnel): the sniff, the
+    // CONNECT exchange and the handshake itself. Whatever is still pending then is closed.
+    const handshake = setTimeout(() => {
+      if (socket.destroyed) return;
+      this.#opts.limitMetrics.closed('handshake');
+      socket.destroy();
+    }, this.#opts.limits.handshakeMs);
+    socket.once('close', () => clearTimeout(handshake));
+    this.#handshakes.set(socket, handshake);
+    const first = await sniff(socket, 0);
     if (first.kind === 'closed') return;
     if (first.kind === 'plain') {
       this.#auditConnection('HTTP', '', 'plain HTTP refused');
@@ -117,22 +167,34 @@ export class DataPlane {
       if (inner.serverName && inner.serverName.toLowerCase() !== host) {
         return this.#refuseTls(socket, host, `TLS server name ${inner.serverName} differs from CONNECT ${host}`);
       }
-      return void this.#terminate(socket, host, 'connect', inner.buffered);
+      return this.#terminate(socket, host, 'connect', inner.buffered);
     }
     if (policy.isPassthrough(host)) return this.#tunnel(socket, host, first.port, first.rest, policy, true);
     return this.#refuseConnect(socket, host, `${host} is neither a governed vendor host nor a passthrough host`);
   }
 
-  #route(socket: net.Socket, host: string, port: number, mode: ConnMeta['mode'], buffered: Buffer): void {
+  async #route(socket: net.Socket, host: string, port: number, mode: ConnMeta['mode'], buffered: Buffer): Promise<void> {
     const policy = this.#opts.policy();
-    if (policy.byHost.has(host)) return void this.#terminate(socket, host, mode, buffered);
-    if (policy.isPassthrough(host)) return void this.#tunnel(socket, host, port, buffered, policy, false);
+    if (policy.byHost.has(host)) return this.#terminate(socket, host, mode, buffered);
+    if (policy.isPassthrough(host)) return this.#tunnel(socket, host, port, buffered, policy, false);
     this.#refuseTls(socket, host, `${host} is neither a governed vendor host nor a passthrough host`);
+  }
+
+  readonly #handshakes = new WeakMap<net.Socket, NodeJS.Timeout>();
+
+  #handshakeDone(socket: net.Socket): void {
+    clearTimeout(this.#handshakes.get(socket));
   }
 
   async #terminate(socket: net.Socket, host: string, mode: ConnMeta['mode'], buffered: Buffer): Promise<void> {
     // The default context serves CONNECT clients that send no SNI; SNICallback the rest.
-    const secureContext = await this.#opts.minter.contextFor(host);
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = await this.#opts.minter.contextFor(host);
+    } catch (err) {
+      // Cannot mint (e.g. outside the CA's name constraints): reset this one connection.
+      return this.#refuseTls(socket, host, `cannot terminate TLS for ${host}: ${(err as Error).message}`);
+    }
     socket.unshift(buffered);
     const tlsSocket = new tls.TLSSocket(socket, {
       isServer: true,
@@ -141,6 +203,7 @@ export class DataPlane {
       ALPNProtocols: ['http/1.1'],
     });
     tlsSocket.on('error', () => socket.destroy());
+    tlsSocket.once('secure', () => this.#handshakeDone(socket));
     this.#meta.set(tlsSocket, { host, mode });
     this.#http.emit('connection', tlsSocket);
   }
@@ -155,6 +218,7 @@ export class DataPlane {
     const upstream = net.connect({ host: target.address, port });
     this.#opts.services.kill.track(upstream);
     upstream.once('connect', () => {
+      this.#handshakeDone(socket); // a tunnel's TLS is end to end: nothing more to wait for here
       if (viaConnect) socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (first.length) upstream.write(first);
       splice(socket, upstream);
@@ -206,29 +270,40 @@ export class DataPlane {
     }
     const startNs = process.hrtime.bigint();
     const receivedAt = new Date();
-    const read = await readRequest(req, meta.host, this.#opts.maxBodyBytes);
-    const request = read.ok
-      ? read.request
-      : { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0], query: '', headers: {}, body: Buffer.alloc(0) };
-    const ctx: CallContext = {
-      id: crypto.randomUUID(),
-      receivedAt,
-      startNs,
-      mode: meta.mode,
-      host: meta.host,
-      request,
-      bodySha256: crypto.createHash('sha256').update(request.body).digest('hex'),
-      policy,
-      vendor,
-      dryrunDenials: [],
-    };
-    if (!read.ok || this.#draining) res.shouldKeepAlive = false;
-    const call = handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
-    this.#inflight.set(ctx, call);
+    const lease = this.#budget.lease();
+    let ctx: CallContext | undefined;
     try {
+      this.#readingBody.add(req.socket);
+      const read = await readRequest(req, meta.host, {
+        maxBody: this.#opts.maxBodyBytes,
+        lease,
+        onBudgetRefused: () => this.#opts.limitMetrics.bufferRefused(),
+      });
+      this.#readingBody.delete(req.socket);
+      const request = read.ok
+        ? read.request
+        : { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0], query: '', headers: {}, body: Buffer.alloc(0) };
+      ctx = {
+        id: crypto.randomUUID(),
+        receivedAt,
+        startNs,
+        mode: meta.mode,
+        host: meta.host,
+        request,
+        bodySha256: crypto.createHash('sha256').update(request.body).digest('hex'),
+        policy,
+        vendor,
+        dryrunDenials: [],
+      };
+      if (!read.ok || this.#draining) res.shouldKeepAlive = false;
+      const call = handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
+      this.#inflight.set(ctx, call);
       await call;
     } finally {
-      this.#inflight.delete(ctx);
+      if (ctx) this.#inflight.delete(ctx);
+      // The body is held until the call is over (forward sends it): only then is it given back.
+      this.#readingBody.delete(req.socket);
+      lease.release();
     }
   }
 }

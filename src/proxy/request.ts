@@ -1,43 +1,61 @@
 // Step 3: read one HTTP request from the terminated connection: Host must be
-// the name the connection was opened for, compressed bodies are refused, and
-// the body is buffered up to a limit (413 above) — a partial body is never
-// evaluated.
+// the name the connection was opened for, compressed bodies and method
+// overrides are refused, and the body is buffered up to a limit (413 above)
+// and within the shared body budget — a partial body is never evaluated, and
+// a connection that breaks mid-body is a refusal, never a thrown error.
 import type { IncomingMessage } from 'node:http';
 import type { Refusal, VendorRequest } from '../vendors/pack.ts';
+import type { BodyLease } from '../limits/body-budget.ts';
 import { flattenHeaders } from './headers.ts';
 
 export type ReadResult = { ok: true; request: VendorRequest } | { ok: false; refusal: Refusal; closeConnection: boolean };
 
-export async function readRequest(req: IncomingMessage, host: string, maxBody: number): Promise<ReadResult> {
+export interface ReadLimits {
+  maxBody: number;
+  /** This request's share of the body bytes buffered across all connections. */
+  lease: BodyLease;
+  /** Called when the shared budget refused the body. */
+  onBudgetRefused?(): void;
+}
+
+/**
+ * Headers that ask a server to act as a different method than the request
+ * line says. The proxy judged the method on the request line; a vendor (or a
+ * framework in front of it) honouring one of these would act on another.
+ */
+const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+
+export async function readRequest(req: IncomingMessage, host: string, limits: ReadLimits): Promise<ReadResult> {
   const headers = flattenHeaders(req.headers);
   const hostHeader = (headers['host'] ?? '').toLowerCase().replace(/:\d+$/, ''); // the port differs in tests; the name is what matters
   if (hostHeader !== host) {
-    return {
-      ok: false,
-      closeConnection: true,
-      refusal: { status: 403, code: 'keybrake_host_mismatch', message: `Host header "${hostHeader}" does not match the TLS server name ${host}.` },
-    };
+    return refuse(403, 'keybrake_host_mismatch', `Host header "${hostHeader}" does not match the TLS server name ${host}.`);
+  }
+  const override = METHOD_OVERRIDES.find((name) => name in headers);
+  if (override) {
+    return refuse(400, 'keybrake_method_override', `The ${override} header is refused: keybrake judges the method on the request line (${req.method}). Send the real method instead.`);
   }
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== '') {
-    return {
-      ok: false,
-      closeConnection: true,
-      refusal: { status: 415, code: 'keybrake_compressed_body', message: `Compressed request bodies (${encoding}) are refused: keybrake must read the body to enforce policy. Send it uncompressed.` },
-    };
+    return refuse(415, 'keybrake_compressed_body', `Compressed request bodies (${encoding}) are refused: keybrake must read the body to enforce policy. Send it uncompressed.`);
   }
   const declared = Number(headers['content-length'] ?? 0);
-  if (declared > maxBody) return tooLarge(maxBody);
+  if (declared > limits.maxBody) return tooLarge(limits.maxBody);
+  if (!limits.lease.ensure(declared)) return busy(limits);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBody) return tooLarge(maxBody);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limits.maxBody) return tooLarge(limits.maxBody);
+      if (!limits.lease.ensure(size)) return busy(limits);
+      chunks.push(chunk);
+    }
+  } catch {
+    // The client closed or reset mid-body, a chunk size did not parse, or a kill cut the socket.
+    return incomplete();
   }
-  if (!req.complete) {
-    return { ok: false, closeConnection: true, refusal: { status: 400, code: 'keybrake_incomplete_body', message: 'The request body ended early; a partial body is never evaluated.' } };
-  }
+  if (!req.complete) return incomplete();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return {
@@ -52,10 +70,19 @@ export async function readRequest(req: IncomingMessage, host: string, maxBody: n
   };
 }
 
+function refuse(status: number, code: string, message: string): ReadResult {
+  return { ok: false, closeConnection: true, refusal: { status, code, message } };
+}
+
+function incomplete(): ReadResult {
+  return refuse(400, 'keybrake_incomplete_body', 'The request body ended early; a partial body is never evaluated.');
+}
+
 function tooLarge(maxBody: number): ReadResult {
-  return {
-    ok: false,
-    closeConnection: true,
-    refusal: { status: 413, code: 'keybrake_body_too_large', message: `The request body is over keybrake's limit of ${maxBody} bytes, so it was not forwarded.` },
-  };
+  return refuse(413, 'keybrake_body_too_large', `The request body is over keybrake's limit of ${maxBody} bytes, so it was not forwarded.`);
+}
+
+function busy(limits: ReadLimits): ReadResult {
+  limits.onBudgetRefused?.();
+  return refuse(503, 'keybrake_busy', 'keybrake is holding too many request bodies at once (--max-buffered-bytes); the call was not forwarded. Retry shortly.');
 }

@@ -13,6 +13,7 @@ export type Sniffed =
 const MAX_CONNECT_HEAD = 8 * 1024;
 const CONNECT = Buffer.from('CONNECT ');
 
+/** `timeoutMs` 0: no timer of its own (the data plane's handshake deadline covers the sniff). */
 export function sniff(socket: net.Socket, timeoutMs = 10_000): Promise<Sniffed> {
   return new Promise((resolve) => {
     let buf: Buffer = Buffer.alloc(0);
@@ -25,10 +26,13 @@ export function sniff(socket: net.Socket, timeoutMs = 10_000): Promise<Sniffed> 
       resolve(result);
     };
     const onClose = () => done({ kind: 'closed' });
-    const timer = setTimeout(() => {
-      done({ kind: 'closed' });
-      socket.destroy();
-    }, timeoutMs);
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            done({ kind: 'closed' });
+            socket.destroy();
+          }, timeoutMs)
+        : undefined;
     const onData = (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       if (buf[0] === 0x16) {

@@ -3,6 +3,7 @@
 // It accepts every spelling a real client sends and refuses every input that
 // two servers could read two ways: a parameter the proxy judged must be the
 // parameter the vendor acts on.
+import { BOM, MAX_LIST_ELEMENTS } from './body-text.ts';
 
 export interface FormOptions {
   /** Keys that are lists by repetition (Twilio `MediaUrl=a&MediaUrl=b`); they always come out as arrays. */
@@ -11,6 +12,8 @@ export interface FormOptions {
   maxParams?: number;
   /** Most bracket levels under a key (default 8). */
   maxDepth?: number;
+  /** Most elements in one list, and the largest index + 1 (default MAX_LIST_ELEMENTS). */
+  maxList?: number;
 }
 
 export type FormResult =
@@ -19,6 +22,8 @@ export type FormResult =
 
 const DEFAULT_MAX_PARAMS = 2000;
 const DEFAULT_MAX_DEPTH = 8;
+/** Lists bound what rules and CEL iterate per call: 1,000 is far above any vendor's own list limits. */
+const DEFAULT_MAX_LIST = MAX_LIST_ELEMENTS;
 /** Key names echoed in messages are cut here: they come from the caller. */
 const MAX_PARAM_ECHO = 100;
 
@@ -48,6 +53,9 @@ class FormError extends Error {
 export function parseForm(text: string, opts: FormOptions = {}): FormResult {
   const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxList = Math.min(opts.maxList ?? DEFAULT_MAX_LIST, maxParams);
+  // The vendor reads a leading BOM as part of the first name; the decoder here would not.
+  if (text.startsWith(BOM)) return { ok: false, message: 'form text starts with a byte-order mark (U+FEFF); send it without one' };
   const pairs = text.split('&').filter((p) => p !== '');
   if (pairs.length > maxParams) {
     return { ok: false, message: `form body has ${pairs.length} parameters, more than the limit of ${maxParams}` };
@@ -58,9 +66,9 @@ export function parseForm(text: string, opts: FormOptions = {}): FormResult {
       const eq = pair.indexOf('=');
       const key = decode(eq === -1 ? pair : pair.slice(0, eq), undefined);
       const value = eq === -1 ? '' : decode(pair.slice(eq + 1), key);
-      const { base, segments } = parseKey(key, maxParams, maxDepth);
+      const { base, segments } = parseKey(key, maxList, maxDepth);
       if (segments.length === 0 && opts.repeatable?.(base)) segments.push({ kind: 'push' });
-      insert(root, base, segments, value, key);
+      insert(root, base, segments, value, key, maxList);
     }
   } catch (err) {
     if (err instanceof FormError) return { ok: false, message: err.message, param: err.param };
@@ -88,7 +96,7 @@ const SEGMENT = /\[([^[\]]*)\]/y;
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
 /** `items[0][price]` → base `items`, segments [index 0, name price]. Brackets were already decoded. */
-function parseKey(key: string, maxParams: number, maxDepth: number): { base: string; segments: Segment[] } {
+function parseKey(key: string, maxList: number, maxDepth: number): { base: string; segments: Segment[] } {
   const open = key.indexOf('[');
   const base = open === -1 ? key : key.slice(0, open);
   if (base === '' || base.includes(']')) throw new FormError(`malformed parameter name '${key}'`, key);
@@ -97,7 +105,7 @@ function parseKey(key: string, maxParams: number, maxDepth: number): { base: str
   while (SEGMENT.lastIndex < key.length) {
     const m = SEGMENT.exec(key);
     if (!m) throw new FormError(`malformed brackets in parameter name '${key}'`, key);
-    segments.push(segment(m[1]!, key, maxParams));
+    segments.push(segment(m[1]!, key, maxList));
   }
   if (segments.length > maxDepth) {
     throw new FormError(`parameter '${key}' nests ${segments.length} levels deep, more than the limit of ${maxDepth}`, key);
@@ -110,20 +118,23 @@ function parseKey(key: string, maxParams: number, maxDepth: number): { base: str
   return { base, segments };
 }
 
-function segment(text: string, key: string, maxParams: number): Segment {
+function segment(text: string, key: string, maxList: number): Segment {
   if (text === '') return { kind: 'push' };
   // Leading zeros ("007") are names, not indexes, so `a[01]` and `a[1]` never alias.
   if (!INDEX.test(text)) return { kind: 'name', name: text };
   const index = Number(text);
-  if (index >= maxParams) throw new FormError(`array index ${text} in parameter '${key}' is too large`, key);
+  if (index >= maxList) throw new FormError(`array index ${text} in parameter '${key}' is too large (lists hold at most ${maxList} elements)`, key);
   return { kind: 'index', index };
 }
 
-function insert(root: Branch, base: string, segments: Segment[], value: string, key: string): void {
+function insert(root: Branch, base: string, segments: Segment[], value: string, key: string, maxList: number): void {
   const path: Segment[] = [{ kind: 'name', name: base }, ...segments];
   let node = root;
   for (let i = 0; i < path.length; i++) {
     const child = childKey(node, path[i]!, key);
+    if (typeof child === 'number' && node.shape === 'pushed' && child >= maxList) {
+      throw new FormError(`parameter '${key}' repeats more than ${maxList} times (lists hold at most ${maxList} elements)`, key);
+    }
     const existing = node.children.get(child);
     if (i === path.length - 1) {
       if (existing?.kind === 'leaf') throw new FormError(`parameter '${key}' is given more than once; send it once`, key);

@@ -4,8 +4,7 @@
 // (Duplicate object keys cannot be seen through JSON.parse; like the vendors'
 // own parsers it keeps the last one, so both sides read the same value.)
 import type { VendorRequest } from '../pack.ts';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+import { decodeBodyText, oversizedShape } from '../body-text.ts';
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -16,17 +15,16 @@ export function decodeJsonBody(req: VendorRequest): JsonResult {
   if (type !== 'application/json' && !type.endsWith('+json')) {
     return { ok: false, message: `keybrake reads only JSON request bodies here (Content-Type: application/json), got "${type || 'none'}"` };
   }
-  let text: string;
+  const decoded = decodeBodyText(req.body);
+  if (!decoded.ok) return decoded;
+  let value: unknown;
   try {
-    text = utf8.decode(req.body);
-  } catch {
-    return { ok: false, message: 'the request body is not valid UTF-8' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(decoded.text);
   } catch (err) {
     return { ok: false, message: `the request body is not valid JSON (${(err as Error).message})` };
   }
+  const oversized = oversizedShape(value);
+  return oversized ? { ok: false, message: oversized } : { ok: true, value };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,10 +4,10 @@
 // could read differently from Stripe is refused.
 import type { ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
+import { decodeBodyText } from '../body-text.ts';
 import { decodeJsonBody, isPlainObject } from '../email/json-body.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Parsed = { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal };
 
@@ -35,11 +35,9 @@ function parseFormRequest(req: VendorRequest): Parsed {
     }
     const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
     if (charset !== undefined && charset !== 'utf-8') return unparseable(`form bodies must be UTF-8, not ${charset}`);
-    try {
-      text = utf8.decode(req.body);
-    } catch {
-      return unparseable('the request body is not valid UTF-8');
-    }
+    const decoded = decodeBodyText(req.body);
+    if (!decoded.ok) return unparseable(decoded.message);
+    text = decoded.text;
   }
   const form = parseForm(req.query && text ? `${req.query}&${text}` : req.query || text);
   if (!form.ok) return unparseable(`${form.message} (the request was not forwarded)`, form.param);

@@ -7,10 +7,10 @@
 // `body=`, its length still counts.
 import type { ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
+import { decodeBodyText } from '../body-text.ts';
 import { caseClash, paramOf } from '../param-names.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const REPEATABLE = new Set(['MediaUrl']);
 
 function unparseable(message: string, param?: string): { ok: false; refusal: Refusal } {
@@ -40,11 +40,7 @@ export function parseTwilioRequest(req: VendorRequest): { ok: true; body: Parsed
   if (type !== FORM_TYPE) return unparseable(`Twilio request bodies must be ${FORM_TYPE}, got "${type || 'none'}"`);
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8') return unparseable(`form bodies must be UTF-8, not ${charset}`);
-  let text: string;
-  try {
-    text = utf8.decode(req.body);
-  } catch {
-    return unparseable('the request body is not valid UTF-8');
-  }
-  return parseParams(text);
+  const decoded = decodeBodyText(req.body);
+  if (!decoded.ok) return unparseable(decoded.message);
+  return parseParams(decoded.text);
 }
