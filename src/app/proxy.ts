@@ -144,6 +144,7 @@ async function startGuarded(
     where: { namespace: o.namespace, pod: o.pod },
     observe: (ctx) => observeCall(ctx, metrics, counts),
     onLedgerError: () => metrics.ledgerError(),
+    onCelBudgetExceeded: () => limitMetrics.celBudgetExceeded(),
   };
 
   const dataPlane = new DataPlane({

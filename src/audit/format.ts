@@ -5,6 +5,7 @@ import { formatMinor } from '../money/money.ts';
 import type { SpendGroup } from './query.ts';
 import { SPEND_GROUP_COLUMNS } from './query.ts';
 import type { Row } from './sql-conn.ts';
+import { printable, printableJson } from '../printable.ts';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv'];
@@ -81,7 +82,8 @@ function table(rows: Row[], columns: Column[]): string {
   const cells = rows.map((row) =>
     shown.map((c) => {
       const text = c.text ? c.text(row) : String(c.value(row) ?? NONE);
-      const oneLine = text.replace(/\s+/g, ' ');
+      // Whitespace runs become one space; any other control character is shown escaped, never sent to the terminal.
+      const oneLine = printable(text.replace(/\s+/g, ' '));
       return oneLine.length > MAX_TABLE_CELL ? `${oneLine.slice(0, MAX_TABLE_CELL - 1)}…` : oneLine;
     }),
   );
@@ -98,7 +100,9 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 function csvCell(value: Cell): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  // CSV files get printed with cat too: controls are escaped as in tables (newlines included).
+  const text = printable(value);
+  const safe = FORMULA_START.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -108,7 +112,7 @@ function csv(rows: Row[], columns: Column[]): string {
 }
 
 function json(rows: Row[], columns: Column[]): string {
-  return `${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), null, 2)}\n`;
+  return `${printableJson(JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), null, 2))}\n`;
 }
 
 export function render(rows: Row[], columns: Column[], format: OutputFormat): string {

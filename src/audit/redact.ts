@@ -5,12 +5,21 @@
 import type { AuditRecord } from './record.ts';
 
 /**
- * Digit groups joined by one separator as card numbers are written ("4242
- * 4242 …", "4242-4242-…") — also URL-encoded (`+`, `%20`, `%2D`), since paths
- * and query strings arrive encoded. The first alternative swallows every other
- * %XX escape whole, so the "20" of a "%20" never glues onto the digits after it.
+ * One separator between the digit groups of a card number, whatever the writer
+ * used: any character that is neither a letter nor a digit (space, dot, dash,
+ * slash, newline, tab, ...), a percent-escape (`%20`, `%2E`, `%0A`: paths and
+ * forms arrive encoded) or a JSON/JS escape (`\n`, `\u0020`: text that was
+ * escaped before it got here). Up to four in a row. Redaction works on the
+ * canonical digits: the separators never decide whether a number is a card.
  */
-const DIGIT_RUNS = /%[0-9A-Fa-f]{2}|\d+(?:(?:[ +-]|%20|%2[dD])\d+)*/g;
+const SEP = String.raw`(?:[^0-9A-Za-z%\\]|%[0-9A-Fa-f]{2}|\\[nrtbf]|\\u[0-9A-Fa-f]{4}){1,4}`;
+/**
+ * Digit groups joined by separators. The first alternative swallows every
+ * other %XX escape whole, so the "20" of a "%20" never glues onto the digits
+ * after it.
+ */
+const DIGIT_RUNS = new RegExp(String.raw`%[0-9A-Fa-f]{2}|\d+(?:${SEP}\d+)*`, 'g');
+const SEP_SPLIT = new RegExp(`(${SEP})`);
 const MIN_PAN = 13;
 const MAX_PAN = 19;
 const KEEP_LAST = 4;
@@ -28,37 +37,23 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Every digit but the last four becomes '*'; separators stay, so the shape stays readable. */
-function maskDigits(text: string): string {
-  let keep = KEEP_LAST;
-  let out = '';
-  for (let i = text.length - 1; i >= 0; i--) {
-    const ch = text[i]!;
-    const isDigit = ch >= '0' && ch <= '9' && !(text[i - 1] === '%' || text[i - 2] === '%');
-    out = (isDigit && keep-- <= 0 ? '*' : ch) + out;
-  }
-  return out;
-}
-
 /**
  * Masks the card numbers in one run of digit groups: the longest span of whole
  * groups, from each start, with 13–19 digits passing Luhn. A span is whole
- * groups so "order 12 4242424242424242" masks the card and keeps the 12.
+ * groups so "order 12 4242424242424242" masks the card and keeps the 12. Every
+ * digit of the span but the last four becomes '*'; separators stay as written.
  */
 function maskRun(run: string): string {
   // split() with a capturing separator alternates group, separator, group, …
-  const parts = run.split(/([ +-]|%20|%2[dD])/);
-  const groups: Array<{ digits: string; at: number }> = [];
-  for (let k = 0, at = 0; k < parts.length; at += parts[k]!.length, k++) {
-    if (k % 2 === 0) groups.push({ digits: parts[k]!, at });
-  }
-  let out = '';
-  let copied = 0;
+  const parts = run.split(SEP_SPLIT);
+  const groups = parts.filter((_, k) => k % 2 === 0);
+  const masked = new Set<number>(); // indexes into `groups`
+  const keepFrom = new Map<number, number>(); // group index → digits of it kept at its end
   for (let i = 0; i < groups.length; ) {
     let digits = '';
     let end = -1;
     for (let j = i; j < groups.length; j++) {
-      digits += groups[j]!.digits;
+      digits += groups[j]!;
       if (digits.length > MAX_PAN) break;
       if (digits.length >= MIN_PAN && luhnValid(digits)) end = j;
     }
@@ -66,13 +61,24 @@ function maskRun(run: string): string {
       i++;
       continue;
     }
-    const from = groups[i]!.at;
-    const to = groups[end]!.at + groups[end]!.digits.length;
-    out += run.slice(copied, from) + maskDigits(run.slice(from, to));
-    copied = to;
+    // The last four digits of the span stay readable, wherever the group boundaries fall.
+    let keep = KEEP_LAST;
+    for (let g = end; g >= i; g--) {
+      masked.add(g);
+      const kept = Math.min(keep, groups[g]!.length);
+      keepFrom.set(g, kept);
+      keep -= kept;
+    }
     i = end + 1;
   }
-  return out + run.slice(copied);
+  if (masked.size === 0) return run;
+  return parts
+    .map((part, k) => {
+      if (k % 2 === 1 || !masked.has(k / 2)) return part;
+      const kept = keepFrom.get(k / 2) ?? 0;
+      return '*'.repeat(part.length - kept) + part.slice(part.length - kept);
+    })
+    .join('');
 }
 
 const REDACTED = '[redacted]';

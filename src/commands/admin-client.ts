@@ -5,6 +5,7 @@ import { runCommand, type CommandSpec, type FlagSpec } from './flags.ts';
 import { readFlagFile } from './files.ts';
 import { ConfigError } from './usage.ts';
 import { renderStatus } from './status-table.ts';
+import { printable, printableJson } from '../printable.ts';
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:17020';
 
@@ -68,9 +69,9 @@ function tokenHeader(file: string | undefined): Record<string, string> {
 function message(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: string; message?: string };
-    return body.error ?? body.message ?? text;
+    return printable(body.error ?? body.message ?? text);
   } catch {
-    return text;
+    return printable(text);
   }
 }
 
@@ -82,7 +83,7 @@ export function runKill(argv: string[]): Promise<number> {
       body: JSON.stringify({ reason: f.need('reason') }),
     });
     if (!r.ok) return void process.stderr.write(`keybrake kill: the proxy answered ${r.status}: ${message(r.text)}\n`), 1;
-    process.stdout.write(`killed: ${f.need('reason')}\n`);
+    process.stdout.write(`killed: ${printable(f.need('reason'))}\n`);
     return 0;
   });
 }
@@ -101,7 +102,9 @@ export function runStatus(argv: string[]): Promise<number> {
   return runCommand(STATUS, argv, async (f) => {
     const r = await call(f.need('admin'), '/status', { method: 'GET' });
     if (!r.ok) return void process.stderr.write(`keybrake status: the proxy answered ${r.status}: ${message(r.text)}\n`), 1;
-    process.stdout.write(f.string('output') === 'json' ? `${r.text.trimEnd()}\n` : renderStatus(JSON.parse(r.text)));
+    // The answer carries kill reasons and policy text that any local caller could set: controls are shown escaped.
+    const table = () => renderStatus(JSON.parse(r.text)).split('\n').map(printable).join('\n');
+    process.stdout.write(f.string('output') === 'json' ? `${printableJson(r.text.trimEnd())}\n` : table());
     return 0;
   });
 }

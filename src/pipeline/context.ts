@@ -39,6 +39,8 @@ export interface Services {
   holdMs: number;
   /** Told of every ledger failure (metrics). */
   onLedgerError?(): void;
+  /** Told of every call refused for exceeding the CEL cost budget (metrics). */
+  onCelBudgetExceeded?(): void;
 }
 
 /** A cap charge together with the cap it belongs to (for messages and /status). */

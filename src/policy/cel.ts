@@ -1,6 +1,7 @@
 // CEL expressions of allow rules (@bufbuild/cel), compiled once at policy load
 // and evaluated per request over `request` = {body, headers, path, method}.
 import { celEnv, parse, plan, isCelError, CelScalar, mapType, type CelInput } from '@bufbuild/cel';
+import { CelMeter, meteredView } from './cel-meter.ts';
 import type { RuleInput } from './compiled.ts';
 import { numericValue } from './decimal.ts';
 
@@ -52,6 +53,7 @@ export function compileCel(expression: string): CelCheck {
       } catch (err) {
         result = err; // the evaluator reports errors as values; a throw is treated the same
       }
+      if (celBudgetExceeded(input)) return `cel ${quoted} stopped: evaluating it for this request would exceed the cost budget`;
       if (isCelError(result) || result instanceof Error) return `cel ${quoted} failed: ${result.message}`;
       return result === true ? undefined : `cel ${quoted} is not true`;
     },
@@ -112,19 +114,28 @@ function firstProblem(exprs: Array<Expr | undefined>, bound: ReadonlySet<string>
 }
 
 /** The CEL view of a request: maps (the evaluator wants them), and form leaves that are canonical decimals as numbers
- * so `request.body.amount <= 5000` works on Stripe's string-only form bodies. */
+ * so `request.body.amount <= 5000` works on Stripe's string-only form bodies. Its lists and maps are metered. */
 function celRequest(input: RuleInput): CelInput<typeof REQUEST_TYPE> {
   // Built once per request (several rules may carry CEL), from parsed bodies: all valid CEL inputs.
-  let view = views.get(input);
-  if (!view) views.set(input, (view = buildView(input)));
-  return view;
+  // One meter per request: the budget covers every expression evaluated for the call.
+  let entry = views.get(input);
+  if (!entry) {
+    const meter = new CelMeter();
+    views.set(input, (entry = { meter, view: buildView(input, meter) }));
+  }
+  return entry.view;
 }
 
-const views = new WeakMap<RuleInput, CelInput<typeof REQUEST_TYPE>>();
+const views = new WeakMap<RuleInput, { meter: CelMeter; view: CelInput<typeof REQUEST_TYPE> }>();
 
-function buildView(input: RuleInput): CelInput<typeof REQUEST_TYPE> {
+/** True when evaluating CEL for this request ran past the cost budget: the call must be refused. */
+export function celBudgetExceeded(input: RuleInput): boolean {
+  return views.get(input)?.meter.exceeded === true;
+}
+
+function buildView(input: RuleInput, meter: CelMeter): CelInput<typeof REQUEST_TYPE> {
   return new Map<string, unknown>([
-    ['body', toCel(input.body)],
+    ['body', meteredView(toCel(input.body), meter)],
     ['headers', new Map(Object.entries(input.headers))],
     ['path', input.path],
     ['method', input.method],

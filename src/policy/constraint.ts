@@ -6,6 +6,8 @@
 import type { FieldConstraint } from './schema.ts';
 import type { RuleInput } from './compiled.ts';
 import { numericValue } from './decimal.ts';
+import { compilePolicyRegex } from './regex.ts';
+import { redactString } from '../audit/redact.ts';
 
 export const HEADER_PREFIX = 'header:';
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -30,7 +32,7 @@ export type ConstraintCheck = (input: RuleInput) => string | undefined;
 export function compileConstraint(key: string, constraint: FieldConstraint): ConstraintCheck {
   const field = parseFieldKey(key);
   const label = field.kind === 'header' ? `header ${key.slice(HEADER_PREFIX.length)}` : key;
-  const regex = constraint.matches === undefined ? undefined : new RegExp(constraint.matches);
+  const regex = constraint.matches === undefined ? undefined : compilePolicyRegex(constraint.matches);
   const inList = constraint.in?.map(String);
   const notInList = constraint.notIn?.map(String);
   const needsValue = constraint.min !== undefined || constraint.max !== undefined || !!inList || !!regex;
@@ -113,9 +115,13 @@ function isEmpty(value: unknown): boolean {
   return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
 }
 
-/** Values come from the agent's own request; shortened so a message never carries a whole blob. */
+/**
+ * Values come from the agent's own request; shortened so a message never carries a whole blob.
+ * Redacted first, on the raw text: once JSON-escaped, a card number written with newlines
+ * ("4111\\n1111…") or cut short would no longer look like one to the audit's redaction.
+ */
 function show(value: unknown): string {
-  const text = String(value);
+  const text = redactString(String(value));
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 61)}...` : text);
 }
 

@@ -5,6 +5,7 @@ import type { VendorPack } from '../vendors/pack.ts';
 import { isAllowPattern, parseAllowPattern } from './allow-pattern.ts';
 import { parseFieldKey } from './constraint.ts';
 import { compileCel } from './cel.ts';
+import { compilePolicyRegex } from './regex.ts';
 import {
   describe, isNonEmptyString, requireList, requireMapping, requireString, uniqueValues, type Fields, type Report,
 } from './checks.ts';
@@ -98,7 +99,7 @@ function validateConstraint(c: Fields, at: string, report: Report): void {
 function validateRegex(pattern: unknown, at: string, report: Report): void {
   if (typeof pattern !== 'string') return report(at, `must be a regular expression string, found ${describe(pattern)}`);
   try {
-    new RegExp(pattern);
+    compilePolicyRegex(pattern); // the engine rules run on (RE2), so validation and evaluation agree
   } catch (err) {
     report(at, `does not compile: ${(err as Error).message}`);
   }
