@@ -2,7 +2,7 @@
 // or the connection cap, bodies refused by the shared buffer budget, CEL
 // evaluations stopped by the cost budget, and errors that escaped every
 // handler (counted, logged, survived). Registered on the proxy's own registry.
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Why the proxy closed a connection on its own. A fixed set: label values stay bounded. */
 export type CloseReason = 'handshake' | 'header' | 'body' | 'idle' | 'max_connections';
@@ -51,6 +51,18 @@ export class LimitMetrics {
 
   celBudgetExceeded(): void {
     this.#celBudget.inc();
+  }
+
+  /** Reads the bytes buffered across connections at scrape time. */
+  watchBuffered(read: () => number, registry: Registry): void {
+    new Gauge({
+      name: 'keybrake_body_buffered_bytes',
+      help: 'Request-body bytes held across all connections now (bounded by --max-buffered-bytes).',
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   escaped(kind: EscapedKind): void {

@@ -156,6 +156,7 @@ async function startGuarded(
     limitMetrics,
     log,
   });
+  limitMetrics.watchBuffered(() => dataPlane.bufferedBytes, metrics.registry);
   const ready = () => {
     const r = readiness({ serving, ledger, secrets, secretsDir: o.secretsDir, policy });
     // A source that has never loaded a policy (the ConfigMap feed at first start) is not ready.
