@@ -8,6 +8,7 @@ import type { CallContext, Services, Step } from './context.ts';
 import { policyRefusal } from './context.ts';
 import { upstreamHeaders } from '../proxy/headers.ts';
 import { qualifiedOperation } from './call-scope.ts';
+import { killedSinceAdmission, killView } from './kill-check.ts';
 
 export const COST_UNKNOWN_CODE = 'keybrake_cost_unknown';
 
@@ -50,6 +51,9 @@ async function lookUpAmount(
     );
   const headers = lookupHeaders(ctx, services);
   if (!headers.ok) return failed(headers.why);
+  // A lookup is a request to the vendor with the real key: after a kill, not even that goes out.
+  const killed = killedSinceAdmission(ctx, killView(services));
+  if (killed) return killed;
   let res: { status: number; body: unknown };
   try {
     res = await services.upstream.get(ctx.host, estimate.path, headers.headers);

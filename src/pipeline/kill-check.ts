@@ -2,8 +2,7 @@
 // remembers the kill epoch it was admitted in; forward checks it again at the
 // last moment (killedSinceAdmission), because the steps in between can wait
 // (the ledger, a lookup) and a kill answered meanwhile must still hold.
-import type { Step } from './context.ts';
-import type { CallContext } from './context.ts';
+import type { CallContext, Services, Step } from './context.ts';
 import type { Refusal } from '../vendors/pack.ts';
 
 export const KILLED_CODE = 'keybrake_killed';
@@ -25,8 +24,18 @@ function killedRefusal(state: { reason?: string; since?: string }): Refusal {
   };
 }
 
-/** At forward time: killed now, or cut (killed, even if revived since) after this call was admitted. */
-export function killedSinceAdmission(ctx: CallContext, kill: { state(): { killed: boolean; reason?: string; since?: string }; readonly epoch: number }): Refusal | undefined {
+export interface KillView {
+  state(): { killed: boolean; reason?: string; since?: string };
+  readonly epoch: number;
+}
+
+/** The kill switch as the steps see it through Services. */
+export function killView(services: Services): KillView {
+  return { state: () => services.killState(), epoch: services.killEpoch?.() ?? 0 };
+}
+
+/** Before anything goes to the vendor: killed now, or cut (killed, even if revived since) after this call was admitted. */
+export function killedSinceAdmission(ctx: CallContext, kill: KillView): Refusal | undefined {
   const state = kill.state();
   if (state.killed) return killedRefusal(state);
   if (ctx.killEpoch !== undefined && kill.epoch !== ctx.killEpoch) {
