@@ -28,7 +28,10 @@ export async function rawTls(port: number, caPem: string, servername = 'api.stri
   });
   // Not events.once: it rejects on 'error', and a reset is an expected way for these connections to end.
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await once(socket, 'secureConnect');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    void closed.then(() => reject(new Error('the proxy closed the connection before the TLS handshake finished')));
+  });
   return {
     socket,
     received: () => text,
