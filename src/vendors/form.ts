@@ -65,6 +65,11 @@ export function parseForm(text: string, opts: FormOptions = {}): FormResult {
     for (const pair of pairs) {
       const eq = pair.indexOf('=');
       const key = decode(eq === -1 ? pair : pair.slice(0, eq), undefined);
+      // `a=b[]=c`: most servers split at the first '=', qs-based ones at ']=' (key `a=b[]`), with %5D
+      // counted as ']' even in values. Refuse the ambiguity.
+      if (eq !== -1 && BRACKET_EQUALS.test(pair.slice(eq + 1))) {
+        throw new FormError(`parameter '${key}' has a value containing ']=', which servers split differently; percent-encode '=' as %3D`, key);
+      }
       const value = eq === -1 ? '' : decode(pair.slice(eq + 1), key);
       const { base, segments } = parseKey(key, maxList, maxDepth);
       if (segments.length === 0 && opts.repeatable?.(base)) segments.push({ kind: 'push' });
@@ -92,6 +97,7 @@ function decode(raw: string, key: string | undefined): string {
 }
 
 const PLAIN_NEEDS_DECODING = /[%+]/;
+const BRACKET_EQUALS = /(?:\]|%5[dD])=/;
 const SEGMENT = /\[([^[\]]*)\]/y;
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
