@@ -50,7 +50,8 @@ export class FuzzFailure extends Error {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function rng(seed: number): () => number {
+/** A seeded generator in [0, 1): the same seed gives the same inputs. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     // xorshift32: fast, seedable, good enough to pick mutations

@@ -10,14 +10,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { parseForm } from '../../src/vendors/form.ts';
 import { encodeStripeForm, fromQs } from './stripe-form.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from './engine.ts';
 
 const CHARS = 'abcXYZ019 _-.~!*()\'"&=+%/?#[]é€😀\u00a0,;:@$';
 function text(r: () => number, max = 8): string {
