@@ -11,8 +11,9 @@ import {
   type KeybrakeProcess,
 } from './lib.ts';
 
-const IDLE_CONNECTIONS = 10_000;
-const FLOOD_CONNECTIONS = 2_000;
+// Overridable for a quick dry run of the bench itself.
+const IDLE_CONNECTIONS = Number(process.env.KEYBRAKE_BENCH_IDLE ?? 10_000);
+const FLOOD_CONNECTIONS = Number(process.env.KEYBRAKE_BENCH_FLOOD ?? 2_000);
 const RATE = 200;
 
 function rssMiB(pid: number): number {
@@ -49,7 +50,7 @@ async function openIdle(kb: KeybrakeProcess, n: number, parallel = 200): Promise
 async function idleBench(): Promise<void> {
   const upstream = await startUpstream();
   const agent = benchAgentKey();
-  const idleMs = 20_000;
+  const idleMs = Number(process.env.KEYBRAKE_BENCH_IDLE_MS ?? 20_000);
   const kb = await startKeybrake({
     policyYaml: tenRulePolicy(agent.sha256),
     upstream,
