@@ -76,7 +76,8 @@ describe('a name-constrained CA and a reload that adds a vendor host it cannot s
       if (!line) throw new Error('no refusal logged yet');
       return line;
     });
-    expect(String(refused.err)).toMatch(/api\.twilio\.com.*outside the CA's name constraints/);
+    // Logs carry the error object (pino's serializer: type, message, stack).
+    expect(String((refused.err as { message?: string }).message)).toMatch(/api\.twilio\.com.*outside the CA's name constraints/);
     expect((await (await h.admin('/status')).json()).generation).toBe(generation);
   });
 

@@ -28,7 +28,7 @@ let revived = 0;
 
 beforeAll(async () => {
   server = createAdminServer({
-    ready: () => true,
+    ready: () => ({ ready: true, problems: [] }),
     status: async () => ({}),
     kill: () => ({ killed: true }),
     revive: () => (revived++, { ok: true, message: 'revived' }),
