@@ -82,7 +82,7 @@ export function createAdminServer(h: AdminHandlers): http.Server {
         }
         case 'POST /shutdown': {
           if (!h.shutdown) return json(res, 404, { error: 'shutdown is off: the proxy was started without --shutdown-token-out' });
-          if (!tokenMatches(req.headers.authorization, h.shutdown.token) && !tokenMatches(req.headers.authorization, h.adminToken())) {
+          if (!bearerMatches(req.headers.authorization, h.shutdown.token) && !bearerMatches(req.headers.authorization, h.adminToken())) {
             return json(res, 401, { error: 'shutdown needs Authorization: Bearer <the token in the --shutdown-token-out file, or the admin token>' });
           }
           json(res, 200, { ok: true, message: 'shutting down' });
