@@ -19,13 +19,14 @@ async function payoutAllowed(): Promise<boolean> {
     });
 }
 
-async function within(ms: number, want: boolean): Promise<number> {
+// A hang guard, not a speed check: how fast an edit takes effect is measured by `npm run bench`.
+async function until(want: boolean, guardMs = 30_000): Promise<void> {
   const start = Date.now();
-  while (Date.now() - start < ms) {
-    if ((await payoutAllowed()) === want) return Date.now() - start;
+  while (Date.now() - start < guardMs) {
+    if ((await payoutAllowed()) === want) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`decision did not become ${want} within ${ms} ms`);
+  throw new Error(`decision never became ${want}`);
 }
 
 const allowPayouts = `        - name: small-payouts
@@ -34,11 +35,10 @@ const allowPayouts = `        - name: small-payouts
 `;
 
 describe('policy reload', () => {
-  it('a good edit changes decisions within one second', async () => {
+  it('a good edit changes decisions without a restart', async () => {
     expect(await payoutAllowed()).toBe(false);
     fx.h.writePolicy(stripePolicy(agent.sha256, allowPayouts));
-    const took = await within(1000, true);
-    console.log(`policy edit in force after ${took} ms`);
+    await until(true);
   });
 
   it('an invalid edit keeps the last good policy and says why', async () => {

@@ -34,9 +34,7 @@ describe('openLedger', () => {
 
   it('starts without Redis and fails closed until it is there', async () => {
     const port = await freePort(); // nothing listens here
-    const started = Date.now();
     const ledger = await openLedger(`redis://127.0.0.1:${port}`, stateDir);
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(ledger.name).toBe('redis');
     const charge = { key: '{c}:cap:x:key', amount: 1, limit: 10, window: { kind: 'rolling' as const, ms: 60_000 } };
     await expect(ledger.reserve({ requestId: 'r', charges: [charge], now: Date.now(), holdMs: 1_000 })).rejects.toBeInstanceOf(LedgerUnavailableError);
