@@ -15,11 +15,15 @@ describe('packaging', () => {
     if (!fs.existsSync(path.join(ROOT, 'dist/cli.js'))) await run('npm', ['run', 'build'], { cwd: ROOT });
   }, 120_000);
 
-  it('npm pack ships dist/, README.md, LICENSE and package.json only', async () => {
+  it('npm pack ships dist/, the bin launchers, README.md, LICENSE and package.json only', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(['dist/cli.js', 'README.md', 'LICENSE', 'package.json']));
-    expect(files.filter((f) => !f.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(f))).toEqual([]);
+    // npm always packs the files package.json's bin names (the kubectl-keybrake launcher is one).
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const allowed = new Set(['README.md', 'LICENSE', 'package.json', ...Object.values(pkg.bin).map((b) => b.replace(/^\.\//, ''))]);
+    expect(files).toContain('bin/kubectl-keybrake');
+    expect(files.filter((f) => !f.startsWith('dist/') && !allowed.has(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
