@@ -3,6 +3,8 @@
 // values when every element satisfies them (so one rule covers every
 // recipient); anything else ambiguous is a miss: an object, a list under
 // `min`/`max`, a number that is not a canonical decimal (never coerced to 0).
+// `[*]` after a name (`transactions[*].amount`) reads every element of that
+// list, and each element must pass every check (`max` included).
 import type { FieldConstraint } from './schema.ts';
 import type { RuleInput } from './compiled.ts';
 import { numericValue } from './decimal.ts';
@@ -12,7 +14,11 @@ import { redactString } from '../audit/redact.ts';
 export const HEADER_PREFIX = 'header:';
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export type FieldKey = { kind: 'header'; name: string } | { kind: 'body'; path: readonly string[] };
+/** A `[*]` path step: every element of the list at that point. */
+export const EVERY: unique symbol = Symbol('every element');
+export type PathStep = string | typeof EVERY;
+
+export type FieldKey = { kind: 'header'; name: string } | { kind: 'body'; path: readonly PathStep[] };
 
 /** Parse a `where` key; throws an Error saying what is wrong. */
 export function parseFieldKey(key: string): FieldKey {
@@ -21,8 +27,15 @@ export function parseFieldKey(key: string): FieldKey {
     if (!HEADER_NAME.test(name)) throw new Error(`${JSON.stringify(key)}: ${JSON.stringify(name)} is not a header name`);
     return { kind: 'header', name: name.toLowerCase() };
   }
-  const path = key.split('.');
-  if (path.some((p) => p === '')) throw new Error(`${JSON.stringify(key)}: empty segment in the dotted path`);
+  const path: PathStep[] = [];
+  for (const segment of key.split('.')) {
+    // `transactions[*]` (and `matrix[*][*]`): the name, then one EVERY step per `[*]`.
+    const m = /^([^[\]]*)((?:\[\*\])*)$/.exec(segment);
+    if (!m) throw new Error(`${JSON.stringify(key)}: ${JSON.stringify(segment)}: only [*] may follow a name (every element of a list)`);
+    if (m[1] === '') throw new Error(`${JSON.stringify(key)}: empty segment in the dotted path`);
+    path.push(m[1]!);
+    for (let n = 0; n < m[2]!.length / 3; n++) path.push(EVERY);
+  }
   return { kind: 'body', path };
 }
 
@@ -39,7 +52,19 @@ export function compileConstraint(key: string, constraint: FieldConstraint): Con
 
   return (input) => {
     const value = readField(field, input);
-    if (value instanceof ListCrossing) return `${label} reads across a list of ${value.length}; name one element (${value.example})`;
+    if (!(value instanceof Every)) return checkValue(label, value);
+    // `[*]`: every element is checked; an empty list holds vacuously unless a value is demanded.
+    if (value.values.length === 0) return constraint.present === true || inList || regex ? `${label} has no element to check` : undefined;
+    for (const [i, element] of value.values.entries()) {
+      const miss = checkValue(`${label} (element ${i + 1} of ${value.values.length})`, element);
+      if (miss) return miss;
+    }
+    return undefined;
+  };
+
+  function checkValue(label: string, value: unknown): string | undefined {
+    if (value === NOT_A_LIST) return `${label}: [*] reads the elements of a list, and this is not a list`;
+    if (value instanceof ListCrossing) return `${label} reads across a list of ${value.length}; name one element (${value.example}) or every element ([*])`;
     const absent = value === undefined || value === null;
     if (constraint.present === false) return absent ? undefined : `${label} must be absent`;
     if (constraint.present === true && (absent || isEmpty(value))) return `${label} is required`;
@@ -66,7 +91,7 @@ export function compileConstraint(key: string, constraint: FieldConstraint): Con
       if (miss) return miss;
     }
     return undefined;
-  };
+  }
 
   function checkText(name: string, text: string): string | undefined {
     if (inList && !inList.includes(text)) return `${name} ${show(text)} not in ${showList(inList)}`;
@@ -96,17 +121,43 @@ class ListCrossing {
   }
 }
 
+/** What a `[*]` step found where a list should be: a miss, never a value. */
+const NOT_A_LIST = Symbol('not a list');
+
+/** The values a `[*]` path reads: one per element (a crossing or a missing value stays as such, so it misses). */
+class Every {
+  readonly values: unknown[];
+  constructor(values: unknown[]) {
+    this.values = values;
+  }
+}
+
 function readField(field: FieldKey, input: RuleInput): unknown {
   if (field.kind === 'header') return input.headers[field.name];
-  let current: unknown = input.body;
-  for (const [i, segment] of field.path.entries()) {
+  return field.path.includes(EVERY) ? new Every(readPath(input.body, field.path, 0)) : readPath(input.body, field.path, 0)[0];
+}
+
+/** Values at `path` below `current`: one value, or one per element for each `[*]` step. */
+function readPath(current: unknown, path: readonly PathStep[], from: number): unknown[] {
+  for (let i = from; i < path.length; i++) {
+    const segment = path[i]!;
+    if (segment === EVERY) {
+      if (!Array.isArray(current)) return [current === undefined || current === null ? current : NOT_A_LIST];
+      return current.flatMap((element) => readPath(element, path, i + 1));
+    }
     if (Array.isArray(current) && /^(0|[1-9][0-9]*)$/.test(segment)) current = current[Number(segment)];
-    else if (Array.isArray(current)) return new ListCrossing(current.length, [...field.path.slice(0, i), '0', ...field.path.slice(i)].join('.'));
+    else if (Array.isArray(current)) return [new ListCrossing(current.length, crossingExample(path, i))];
     else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
       current = (current as Record<string, unknown>)[segment];
-    } else return undefined;
+    } else return [undefined];
   }
-  return current;
+  return [current];
+}
+
+/** The key with an index where the list is crossed: `items.0.price`. */
+function crossingExample(path: readonly PathStep[], at: number): string {
+  const text = (steps: readonly PathStep[]) => steps.map((s) => (s === EVERY ? '[*]' : s)).join('.').replace(/\.\[\*\]/g, '[*]');
+  return `${text(path.slice(0, at))}.0.${text(path.slice(at))}`;
 }
 
 function isEmpty(value: unknown): boolean {

@@ -38,12 +38,41 @@ describe('where constraints', () => {
 
   it('refuses a path that crosses a list without an index, whatever the list holds', () => {
     expect(miss('items.price', { in: ['price_1'] }, { items: [{ price: 'price_1' }] })).toBe(
-      'items.price reads across a list of 1; name one element (items.0.price)',
+      'items.price reads across a list of 1; name one element (items.0.price) or every element ([*])',
     );
     // a list of strings has no `price`: its elements are never checked as if they were prices
-    expect(miss('items.price', { in: ['a', 'b'] }, { items: ['a', 'b'] })).toBe('items.price reads across a list of 2; name one element (items.0.price)');
+    expect(miss('items.price', { in: ['a', 'b'] }, { items: ['a', 'b'] })).toBe(
+      'items.price reads across a list of 2; name one element (items.0.price) or every element ([*])',
+    );
     expect(miss('items.price', { notIn: ['x'] }, { items: ['a'] })).toContain('reads across a list');
     expect(miss('items.0.price', { in: ['price_1'] }, { items: [{ price: 'price_1' }] })).toBeUndefined();
+  });
+
+  it('[*] checks every element of a list, max included', () => {
+    const refund = (...amounts: unknown[]) => ({ refundCreate: { input: { transactions: amounts.map((amount) => ({ amount })) } } });
+    const key = 'refundCreate.input.transactions[*].amount';
+    expect(miss(key, { max: 50 }, refund('10.00', '49.99'))).toBeUndefined();
+    expect(miss(key, { max: 50 }, refund('10.00', '50.01', '1'))).toBe(`${key} (element 2 of 3) 50.01 > max 50`);
+    expect(miss(key, { max: 50 }, refund(10, 'ten'))).toBe(`${key} (element 2 of 2) "ten" is not a number`);
+    // a missing amount in one element is a miss, not a pass
+    expect(miss(key, { max: 50 }, { refundCreate: { input: { transactions: [{ amount: '1' }, { gateway: 'x' }] } } })).toBe(
+      `${key} (element 2 of 2) is required`,
+    );
+    // no list at all: nothing to exceed a max, but present/in demand an element
+    expect(miss(key, { max: 50 }, refund())).toBeUndefined();
+    expect(miss(key, { present: true }, refund())).toBe(`${key} has no element to check`);
+    expect(miss('refundCreate.input[*].amount', { max: 50 }, refund('1'))).toBe(
+      'refundCreate.input[*].amount (element 1 of 1): [*] reads the elements of a list, and this is not a list',
+    );
+    // nested lists: every element of every list
+    const nested = { orders: [{ lines: [{ q: 1 }, { q: 2 }] }, { lines: [{ q: 9 }] }] };
+    expect(miss('orders[*].lines[*].q', { max: 5 }, nested)).toBe('orders[*].lines[*].q (element 3 of 3) 9 > max 5');
+    expect(miss('orders[*].lines.q', { max: 5 }, nested)).toContain('reads across a list of 2; name one element (orders[*].lines.0.q)');
+  });
+
+  it('[*] is the only bracket a where key takes', () => {
+    expect(() => compileRule({ name: 'r', allow: ['x'], where: { 'a[0].b': { max: 1 } } })).toThrow(/only \[\*\] may follow a name/);
+    expect(() => compileRule({ name: 'r', allow: ['x'], where: { '[*].b': { max: 1 } } })).toThrow(/empty segment/);
   });
 
   it('a missing value misses every check but notIn', () => {
