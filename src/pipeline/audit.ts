@@ -3,6 +3,7 @@
 import type { AuditRecord, Decision } from '../audit/record.ts';
 import type { CallContext } from './context.ts';
 import { KILLED_CODE } from './kill-check.ts';
+import { priceContext } from './cost.ts';
 
 export function decisionOf(ctx: CallContext): Decision {
   if (ctx.refusal) return ctx.refusal.code === KILLED_CODE ? 'killed' : 'denied';
@@ -54,8 +55,7 @@ export function auditRecord(ctx: CallContext, where: { namespace?: string; pod?:
 function statedAmount(ctx: CallContext): { amount: number; currency?: string } | undefined {
   if (!ctx.operation || !ctx.body) return undefined;
   try {
-    const { entry, pack } = ctx.vendor;
-    const e = pack.estimateCost(ctx.operation, ctx.body, { unitPrices: entry.unitPrices, maxCallMinutes: entry.maxCallMinutes }, ctx.request);
+    const e = ctx.vendor.pack.estimateCost(ctx.operation, ctx.body, priceContext(ctx), ctx.request);
     if (e.kind === 'amount') return { amount: e.amount, currency: e.currency.toLowerCase() };
     return e.kind === 'lookup' && e.stated !== undefined ? { amount: e.stated } : undefined;
   } catch {

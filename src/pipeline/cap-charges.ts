@@ -11,9 +11,14 @@ export type Converted = { ok: true; amount: number } | { ok: false; reason: stri
 
 export type ChargePlan = { ok: true; planned: PlannedCharge[] } | { ok: false; cap: CompiledCap; reason: string };
 
-/** Caps that count this operation: all of the vendor's, minus those limited to other operations. */
-export function capsFor(vendor: CompiledVendor, operationId: string): CompiledCap[] {
-  return vendor.caps.filter((cap) => !cap.operations || cap.operations.has(operationId));
+/**
+ * Caps that count this operation: all of the vendor's, minus those limited to other operations.
+ * A request of several operations counts against a limited cap when any of them is listed
+ * (with the whole request's cost: over-counting, never under).
+ */
+export function capsFor(vendor: CompiledVendor, operationIds: string | readonly string[]): CompiledCap[] {
+  const ids = typeof operationIds === 'string' ? [operationIds] : operationIds;
+  return vendor.caps.filter((cap) => !cap.operations || ids.some((id) => cap.operations!.has(id)));
 }
 
 /** `money` in minor units of `capCurrency`; a currency the fx table does not list is refused. */
@@ -52,7 +57,8 @@ function capLimit(cap: CompiledCap): number {
 export function planCharges(ctx: CallContext, now: number): ChargePlan {
   const planned: PlannedCharge[] = [];
   const scope = chargeScope(ctx);
-  for (const cap of capsFor(ctx.vendor, ctx.operation?.id ?? '')) {
+  const ids = ctx.parts ? ctx.parts.map((p) => p.operation.id) : (ctx.operation?.id ?? '');
+  for (const cap of capsFor(ctx.vendor, ids)) {
     const amount = chargeAmount(ctx, cap);
     if (!amount.ok) return { ok: false, cap, reason: amount.reason };
     // A call with no spend must not be refused by a spend cap that is already full.

@@ -8,7 +8,7 @@ import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/comp
 import type { SecretRef } from '../policy/schema.ts';
 import type { CapCharge, Ledger } from '../ledger/ledger.ts';
 import type { Decision } from '../audit/record.ts';
-import type { CostEstimate, Operation, ParsedBody, PresentedKey, Refusal, VendorRequest } from '../vendors/pack.ts';
+import type { CostEstimate, Operation, OperationPart, ParsedBody, PresentedKey, Refusal, VendorRequest } from '../vendors/pack.ts';
 
 export interface Clock {
   /** Epoch milliseconds. Injectable so window tests can move time. */
@@ -76,6 +76,8 @@ export interface CallContext {
 
   operation?: Operation;
   body?: ParsedBody;
+  /** Set when one request carries several operations (a GraphQL document): each is judged on its own. */
+  parts?: readonly OperationPart[];
   presented?: PresentedKey;
   agentKeyId?: string;
   runId?: string;

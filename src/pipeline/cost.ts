@@ -3,11 +3,12 @@
 // existing object (a refund without `amount`), one GET upstream with the real
 // key reads it. A billable call whose cost cannot be known is refused — never
 // counted as zero.
-import type { CostEstimate, Refusal } from '../vendors/pack.ts';
+import type { CostEstimate, PriceContext, Refusal } from '../vendors/pack.ts';
 import type { CallContext, Services, Step } from './context.ts';
 import { policyRefusal } from './context.ts';
 import { upstreamHeaders } from '../proxy/headers.ts';
 import { qualifiedOperation } from './call-scope.ts';
+import { capsFor } from './cap-charges.ts';
 import { killedSinceAdmission, killView } from './kill-check.ts';
 
 export const COST_UNKNOWN_CODE = 'keybrake_cost_unknown';
@@ -15,15 +16,21 @@ export const COST_UNKNOWN_CODE = 'keybrake_cost_unknown';
 /** Headers that describe the request body or the write itself; a lookup GET carries none of them. */
 const NOT_FOR_LOOKUP = ['content-type', 'content-encoding', 'idempotency-key'];
 
+/** What a pack prices with: the policy entry's unit prices and currency, and which operations request caps count. */
+export function priceContext(ctx: CallContext): PriceContext {
+  const { entry } = ctx.vendor;
+  return {
+    unitPrices: entry.unitPrices,
+    maxCallMinutes: entry.maxCallMinutes,
+    defaultCurrency: entry.shopCurrency,
+    countedByRequests: (id) => capsFor(ctx.vendor, id).some((cap) => cap.limit.kind !== 'spend'),
+  };
+}
+
 export const estimateCost: Step = async (ctx, services) => {
   if (!ctx.operation || !ctx.body) return undefined;
-  const { entry, pack } = ctx.vendor;
-  const estimate = pack.estimateCost(
-    ctx.operation,
-    ctx.body,
-    { unitPrices: entry.unitPrices, maxCallMinutes: entry.maxCallMinutes },
-    ctx.request,
-  );
+  const { pack } = ctx.vendor;
+  const estimate = pack.estimateCost(ctx.operation, ctx.body, priceContext(ctx), ctx.request);
   ctx.cost = estimate;
   switch (estimate.kind) {
     case 'free':

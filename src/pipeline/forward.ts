@@ -68,7 +68,7 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
         status: 502,
         code: 'keybrake_upstream_error',
         message: `keybrake could not complete the call to ${ctx.host}: ${message}. The outcome is unknown; check before retrying.`,
-      });
+      }, ctx.request);
       res.writeHead(reply.status, reply.headers).end(reply.body);
     } else {
       res.destroy();

@@ -95,7 +95,7 @@ async function runSteps(ctx: CallContext, services: Services): Promise<Refusal |
 }
 
 function reply(ctx: CallContext, res: ServerResponse, refusal: Refusal): void {
-  const r = ctx.vendor.pack.errorResponse(refusal);
+  const r = ctx.vendor.pack.errorResponse(refusal, ctx.request);
   res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body), 'x-keybrake-request-id': ctx.id });
   res.end(r.body);
 }

@@ -2,7 +2,11 @@
 // constraints and CEL expression hold lets the call through. A call whose CEL
 // evaluation ran past the cost budget is refused whatever the verdict (fail
 // closed, never waived by dryrun): its rules could not be judged in bounded time.
-import { policyRefusal, type Step } from './context.ts';
+// A request of several operations (parts) is judged part by part: every part
+// must be allowed, or nothing is forwarded, and the refusal names the part.
+import { policyRefusal, type CallContext, type Services, type Step } from './context.ts';
+import type { RuleInput, RuleVerdict } from '../policy/compiled.ts';
+import type { Refusal } from '../vendors/pack.ts';
 import { celBudgetExceeded } from '../policy/cel.ts';
 import { CEL_COST_BUDGET } from '../policy/cel-meter.ts';
 
@@ -11,14 +15,20 @@ export const CEL_BUDGET_CODE = 'keybrake_cel_budget';
 
 export const evaluateRules: Step = (ctx, services) => {
   const { method, path, headers } = ctx.request;
-  const input = {
-    operation: ctx.operation?.id ?? '',
-    method,
-    path,
-    body: ctx.body ?? {},
-    headers,
-  };
-  const verdict = ctx.vendor.evaluate(input);
+  if (!ctx.parts) return judge(ctx, services, { operation: ctx.operation?.id ?? '', method, path, body: ctx.body ?? {}, headers });
+  const rules: string[] = [];
+  for (const [i, part] of ctx.parts.entries()) {
+    const input = { operation: part.operation.id, method, path, body: part.body, headers };
+    const refusal = judge(ctx, services, input, (v) => `operation ${i + 1} of ${ctx.parts!.length}, ${part.label}: ${v}`);
+    if (refusal) return refusal;
+    if (ctx.rule) rules.push(ctx.rule);
+  }
+  ctx.rule = [...new Set(rules)].join(', ') || undefined;
+  return undefined;
+};
+
+function judge(ctx: CallContext, services: Services, input: RuleInput, where = (message: string) => message): Refusal | undefined {
+  const verdict: RuleVerdict = ctx.vendor.evaluate(input);
   ctx.rule = verdict.rule;
   if (celBudgetExceeded(input)) {
     services.onCelBudgetExceeded?.();
@@ -29,5 +39,5 @@ export const evaluateRules: Step = (ctx, services) => {
     };
   }
   if (verdict.allowed) return undefined;
-  return policyRefusal(ctx, { status: 403, code: RULE_DENIED_CODE, message: verdict.message });
-};
+  return policyRefusal(ctx, { status: 403, code: RULE_DENIED_CODE, message: where(verdict.message) });
+}

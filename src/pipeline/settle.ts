@@ -34,6 +34,7 @@ function settlementFor(ctx: CallContext): Settlement {
   // No result at all is as unknown as a reset: keeping over-counts, releasing could under-count.
   if (!upstream || upstream.error !== undefined) return { kind: 'keep' };
   if (upstream.status < 200 || upstream.status > 299) return { kind: 'release' };
+  if (nothingHappened(ctx)) return { kind: 'release' };
   const actual = actualAmount(ctx);
   ctx.committed = actual ?? ctx.amount;
   return { kind: 'commit', amounts: ctx.charges!.map((p) => committedAmount(ctx, p, actual)) };
@@ -43,8 +44,14 @@ function settlementFor(ctx: CallContext): Settlement {
 function actualAmount(ctx: CallContext): { amount: number; currency: string } | undefined {
   const { pack } = ctx.vendor;
   if (!pack.settledAmount || !ctx.operation || !ctx.cost || ctx.upstream?.json === undefined) return undefined;
-  const actual = pack.settledAmount(ctx.operation, ctx.upstream.json, ctx.cost);
+  const actual = pack.settledAmount(ctx.operation, ctx.upstream.json, ctx.cost, ctx.body);
   return actual && Number.isSafeInteger(actual.amount) && actual.amount >= 0 ? actual : undefined;
+}
+
+/** The vendor answered 2xx but says nothing was done (GraphQL userErrors): as good as a 4xx. */
+function nothingHappened(ctx: CallContext): boolean {
+  const { pack } = ctx.vendor;
+  return !!pack.nothingHappened && !!ctx.operation && ctx.upstream?.json !== undefined && pack.nothingHappened(ctx.operation, ctx.upstream.json, ctx.body);
 }
 
 function committedAmount(ctx: CallContext, planned: PlannedCharge, actual: { amount: number; currency: string } | undefined): number {

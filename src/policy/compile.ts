@@ -9,7 +9,7 @@ import { parseDuration } from './duration.ts';
 import { compileCap } from './caps.ts';
 import { allowedEntries, compileRule, evaluateRules } from './rules.ts';
 import { PolicyError } from './load.ts';
-import { validatePolicies, type PackLookup } from './validate.ts';
+import { entryHosts, validatePolicies, type PackLookup } from './validate.ts';
 
 export interface CompileOptions {
   packs: PackLookup;
@@ -56,7 +56,7 @@ function compileVendor(doc: EgressPolicy, entry: VendorEntry, pack: VendorPack):
     enforcement: doc.spec.enforcement ?? 'enforce',
     entry,
     pack,
-    hosts: (entry.hosts ?? pack.hosts).map((h) => h.toLowerCase()),
+    hosts: entryHosts(entry, pack).map((h) => h.toLowerCase()),
     agentKeys: new Map(entry.agentKeys.map((k) => [k.sha256, k.id])),
     rules,
     evaluate: (input) => evaluateRules(rules, input, name, allowed),

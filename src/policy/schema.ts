@@ -96,6 +96,10 @@ export interface VendorEntry {
   maxCallMinutes?: number;
   /** Overrides the pack's hosts (rarely needed: regional hosts). */
   hosts?: string[];
+  /** Shopify: the shops this entry governs (`acme.myshopify.com`); any other shop is refused. */
+  shops?: string[];
+  /** Shopify: the shop's currency (lowercase ISO), what amounts without a currency code are in. */
+  shopCurrency?: string;
 }
 
 export interface PolicySpec {

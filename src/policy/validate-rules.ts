@@ -47,7 +47,7 @@ export function checkOperationIds(entries: unknown[], path: string, report: Repo
       } catch (err) {
         report(at, (err as Error).message);
       }
-    } else if (!known.has(entry)) {
+    } else if (!known.has(entry) && !pack.namesOperation?.(entry, !patterns)) {
       const hint = patterns ? ' (or METHOD /path for an endpoint the pack does not know)' : '';
       report(at, `unknown ${pack.id} operation ${JSON.stringify(entry)}; valid ids: ${[...known].join(', ')}${hint}`);
     }

@@ -1,7 +1,8 @@
 // Every problem with a set of EgressPolicy documents, each naming the document
 // (`policy[0] "support-refunds"`), the field path and what is wrong. The same
 // checks serve the local file, the controller's status conditions and sidecars.
-import { API_VERSION, KIND, type EgressPolicy } from './schema.ts';
+import { API_VERSION, KIND, type EgressPolicy, type VendorEntry } from './schema.ts';
+import type { VendorPack } from '../vendors/pack.ts';
 import { validateVendorEntry, type PackLookup } from './validate-entry.ts';
 import {
   describe, isHostname, isMapping, optionalBoolean, optionalChoice, requireList, requireMapping, requireString,
@@ -100,8 +101,7 @@ function validateSpec(
     if (!requireMapping(entry, path, report)) return;
     const pack = validateVendorEntry(entry, path, report, packs, vendorIds);
     if (!pack) return;
-    const entryHosts = Array.isArray(entry.hosts) ? entry.hosts : pack.hosts;
-    for (const host of entryHosts) {
+    for (const host of entryHosts(entry as unknown as VendorEntry, pack)) {
       if (typeof host !== 'string') continue;
       const key = host.toLowerCase();
       const owner = hosts.governed.get(key);
@@ -109,4 +109,11 @@ function validateSpec(
       else hosts.governed.set(key, `${label} ${path}`);
     }
   });
+}
+
+/** The hosts an entry governs: the pack's own field (Shopify `shops`), else `hosts`, else the pack's defaults. */
+export function entryHosts(entry: VendorEntry, pack: VendorPack): readonly string[] {
+  const own = pack.hostsFor?.(entry);
+  if (own) return own;
+  return Array.isArray(entry.hosts) ? entry.hosts : pack.hosts;
 }

@@ -24,6 +24,22 @@ export interface Operation {
 /** A parsed request body: nested objects, arrays and string leaves (JSON keeps its own types). */
 export type ParsedBody = Record<string, unknown>;
 
+/**
+ * One of several operations a single request carries (a GraphQL document with
+ * two mutations). Rules judge every part on its own and all must allow it, or
+ * nothing is forwarded; caps limited to some operations count the request when
+ * any part is one of them.
+ */
+export interface OperationPart {
+  operation: Operation;
+  /** What rules see for this part (`{refundCreate: {input: …}}`). */
+  body: ParsedBody;
+  /** How messages name the part: `giftCardCreate (alias big)`. */
+  label: string;
+}
+
+export type ParseResult = { ok: true; body: ParsedBody; parts?: OperationPart[] } | { ok: false; refusal: Refusal };
+
 /** A refusal before anything is forwarded; packs render it in the vendor's error shape. */
 export interface Refusal {
   /** HTTP status chosen so the vendor SDK does not retry (Stripe: 402/403, never 409/5xx). */
@@ -62,6 +78,10 @@ export type CostEstimate =
 export interface PriceContext {
   unitPrices?: UnitPrices;
   maxCallMinutes?: number;
+  /** The account's own currency, for amounts the request names none for (Shopify: the policy's shopCurrency). */
+  defaultCurrency?: string;
+  /** Does a request or unit cap of the policy count this operation id? (What an unpriceable call may lean on instead.) */
+  countedByRequests?(operationId: string): boolean;
 }
 
 /** The request as the pack sees it. Header names are lowercase. */
@@ -88,8 +108,18 @@ export interface VendorPack {
   operations: readonly OperationDef[];
   /** Map method + path (no query) to an operation; unknown paths give id ''. */
   identify(method: string, path: string): Operation;
-  /** Parse the body (and for GET/DELETE the query) in the vendor's encoding; refuse ambiguity. */
-  parse(req: VendorRequest, op: Operation): { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal };
+  /**
+   * Parse the body (and for GET/DELETE the query) in the vendor's encoding; refuse ambiguity.
+   * A request that carries several operations returns them as `parts`.
+   */
+  parse(req: VendorRequest, op: Operation): ParseResult;
+  /**
+   * Operation ids beyond the catalog that a policy may name (Shopify: GraphQL mutation fields).
+   * `inCap` is true for a cap's `operations`, where a misspelt id would silently count nothing.
+   */
+  namesOperation?(id: string, inCap: boolean): boolean;
+  /** The hosts a policy entry governs when the pack reads them from its own field (Shopify: `shops`); else `hosts`. */
+  hostsFor?(entry: VendorEntry): string[];
   /** Extract the agent's key from the request headers. */
   presentedKey(headers: Record<string, string>): PresentedKey | undefined;
   /**
@@ -108,15 +138,17 @@ export interface VendorPack {
    * Actual amount after a 2xx, from the response object; undefined keeps the
    * estimate (e.g. Twilio's price is null at create time).
    */
-  settledAmount?(op: Operation, response: unknown, estimate: CostEstimate): { amount: number; currency: string } | undefined;
+  settledAmount?(op: Operation, response: unknown, estimate: CostEstimate, body?: ParsedBody): { amount: number; currency: string } | undefined;
+  /** A 2xx whose body says nothing happened (GraphQL `userErrors`): the hold is released as after a 4xx. */
+  nothingHappened?(op: Operation, response: unknown, body?: ParsedBody): boolean;
   /** Fields that make two calls "the same" for the loop brake (idempotency keys excluded). */
   loopFingerprint(op: Operation, body: ParsedBody): unknown[];
   /** Agent run id carried in the body (Stripe `metadata[agent_run_id]`), when the header is absent. */
   runIdFromBody?(body: ParsedBody): string | undefined;
   /** Vendor's request id from response headers. */
   responseRequestId(headers: Record<string, string>): string | undefined;
-  /** Render a refusal in the vendor's error shape, with headers that stop SDK retries. */
-  errorResponse(refusal: Refusal): VendorResponse;
+  /** Render a refusal in the vendor's error shape, with headers that stop SDK retries (the request, when known, picks the shape). */
+  errorResponse(refusal: Refusal, req?: VendorRequest): VendorResponse;
   /** Validate vendor-specific policy fields (unitPrices names, maxCallMinutes…); messages name the field. */
   validateEntry?(entry: VendorEntry): string[];
 }

@@ -5,12 +5,14 @@ import { stripePack } from './stripe/index.ts';
 import { twilioPack } from './twilio/index.ts';
 import { resendPack } from './resend/index.ts';
 import { postmarkPack } from './postmark/index.ts';
+import { shopifyPack } from './shopify/index.ts';
 
 const PACKS: readonly VendorPack[] = [
   stripePack,
   twilioPack,
   resendPack,
   postmarkPack,
+  shopifyPack,
 ];
 
 const byId = new Map(PACKS.map((p) => [p.id, p]));

@@ -1,0 +1,49 @@
+// What a Shopify call costs before it is forwarded, in the shop's currency
+// unless the request names another: the sum of its mutations' prices
+// (mutations.ts), all in one currency, with `units: {mutations}` for maxUnits
+// caps. One unpriceable mutation makes the whole document unknown: nothing of
+// it is forwarded. Legacy REST refunds and gift cards are priced the same way.
+import type { CostEstimate, Operation, ParsedBody, PriceContext } from '../pack.ts';
+import { REST_GIFT_CARD_ID, REST_REFUND_ID } from './catalog.ts';
+import { mutationModel, obj, type CallCost } from './mutations.ts';
+import { currencyOf, sumMinor, toMinor, type Minor } from './money.ts';
+import { callsOf } from './request.ts';
+
+export function estimateShopifyCost(op: Operation, body: ParsedBody, prices: PriceContext): CostEstimate {
+  const shopCurrency = prices.defaultCurrency;
+  const calls = callsOf(body);
+  if (!calls) return restCost(op, body, shopCurrency);
+  const costs: Array<{ field: string; cost: CallCost }> = calls.map((call) => {
+    const model = mutationModel(call.field);
+    const counted = prices.countedByRequests?.(call.field) ?? false;
+    return { field: call.field, cost: model ? model.price({ args: call.args, shopCurrency, counted }) : { kind: 'free' } };
+  });
+  const units = { mutations: calls.length };
+  const unknown = costs.find((c) => c.cost.kind === 'unknown');
+  if (unknown?.cost.kind === 'unknown') return { kind: 'unknown', reason: `shopify ${unknown.field}: ${unknown.cost.reason}` };
+  const amounts: Minor[] = costs.flatMap(({ cost }) => (cost.kind === 'amount' ? [{ ok: true as const, amount: cost.amount, currency: cost.currency }] : []));
+  if (amounts.length === 0) return { kind: 'free', units };
+  const total = sumMinor(amounts, 'no amount');
+  return total.ok ? { kind: 'amount', amount: total.amount, currency: total.currency, units } : { kind: 'unknown', reason: `shopify: ${total.reason}` };
+}
+
+function restCost(op: Operation, body: ParsedBody, shopCurrency: string | undefined): CostEstimate {
+  if (op.id === REST_REFUND_ID) {
+    const refund = obj(body.refund);
+    const currency = currencyOf(typeof refund.currency === 'string' ? refund.currency.toUpperCase() : undefined) ?? shopCurrency;
+    if (!currency) return { kind: 'unknown', reason: 'shopify refund: the refund names no currency and the policy sets no shopCurrency' };
+    const transactions = Array.isArray(refund.transactions) ? refund.transactions : [];
+    const items = transactions.map((t, i) => toMinor(obj(t).amount, currency, `refund.transactions[${i}].amount`));
+    if (items.length === 0) return { kind: 'amount', amount: 0, currency };
+    return fromMinor(sumMinor(items, 'no amount'));
+  }
+  if (op.id === REST_GIFT_CARD_ID) {
+    if (!shopCurrency) return { kind: 'unknown', reason: 'shopify gift card: the policy sets no shopCurrency' };
+    return fromMinor(toMinor(obj(body.gift_card).initial_value, shopCurrency, 'gift_card.initial_value'));
+  }
+  return op.billable ? { kind: 'unknown', reason: `keybrake has no cost model for shopify ${op.id}` } : { kind: 'free' };
+}
+
+function fromMinor(minor: Minor): CostEstimate {
+  return minor.ok ? { kind: 'amount', amount: minor.amount, currency: minor.currency } : { kind: 'unknown', reason: `shopify: ${minor.reason}` };
+}
