@@ -97,7 +97,7 @@ export function proxyContainer(cfg: InjectConfig, secrets: string[], mode: Sidec
     '--state-dir', PATHS.state,
     // Loopback: the redirect delivers there; nothing outside the pod reaches the data plane.
     '--listen', `127.0.0.1:${cfg.dataPort}`,
-    // All interfaces: the kubelet probes from the node. Kill from outside the pod needs the admin token.
+    // All interfaces: the kubelet probes from the node and pods/proxy kills arrive from the API server; revive needs the admin token.
     '--admin-listen', `0.0.0.0:${cfg.adminPort}`,
     '--ca-bundle-out', PATHS.caBundleFile,
     '--ca-bundle-extra', `${PATHS.ca}/issuer.crt`,
