@@ -94,7 +94,13 @@ export class KillSwitch {
     return this.#state;
   }
 
+  /**
+   * The admin token's revive. It also drops an announced policy kill the policy has not
+   * confirmed: announcements need no credential, so a forged one (a generation that never
+   * comes) must not outlast the operator. A kill the policy carries stays (setPolicyKill).
+   */
   revive(): void {
+    this.#ahead = undefined;
     this.#state = { killed: false };
     this.#persist();
   }
