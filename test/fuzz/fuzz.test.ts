@@ -9,7 +9,7 @@ import { TARGETS } from './targets.ts';
 
 const CORPUS = path.join(import.meta.dirname, 'corpus');
 // Kept small: each input also costs a V8 coverage snapshot. `npm run fuzz` runs far more.
-const RUNS: Record<string, number> = { clienthello: 400, http: 200, form: 600, json: 400, packs: 400 };
+const RUNS: Record<string, number> = { clienthello: 400, http: 200, form: 600, json: 400, packs: 400, graphql: 400 };
 
 describe('fuzz (seeded, short)', () => {
   for (const target of TARGETS) {

@@ -21,6 +21,7 @@ import { listPacks } from '../../src/vendors/registry.ts';
 import { compileRule } from '../../src/policy/rules.ts';
 import { celBudgetExceeded } from '../../src/policy/cel.ts';
 import { encodeStripeForm, fromQs } from './stripe-form.ts';
+import { graphqlRequest } from './graphql.ts';
 
 const HTTP_TOKENS = ['\r\n', '\r\n\r\n', 'Content-Length: ', 'Transfer-Encoding: chunked', '0\r\n\r\n', 'Host: api.stripe.com', 'POST ', 'GET ', ' HTTP/1.1', ':', ' ', '\n', 'Content-Encoding: gzip', 'X-HTTP-Method-Override: DELETE', 'Connection: close', 'Expect: 100-continue', 'ffffffff', ';ext=1', '\t', '\0'];
 const FORM_TOKENS = ['[', ']', '[]', '[0]', '[1]', '%5B', '%5D', '=', '&', '+', '%20', '%', '%zz', '%C3%A9', '%EF%BB%BF', '__proto__', 'constructor', 'amount', 'metadata', '.', '999', '\uFEFF'];
@@ -183,4 +184,4 @@ export const packs: FuzzTarget = {
   },
 };
 
-export const TARGETS: FuzzTarget[] = [clientHello, httpFraming, form, json, packs];
+export const TARGETS: FuzzTarget[] = [clientHello, httpFraming, form, json, packs, graphqlRequest];
