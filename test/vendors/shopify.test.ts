@@ -8,6 +8,9 @@ import { validatePolicies } from '../../src/policy/validate.ts';
 import { getPack } from '../../src/vendors/registry.ts';
 import { parseYamlPolicy } from './shopify-policy.ts';
 import { vendorRequest } from './vendor-request.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 const GQL = '/admin/api/2025-10/graphql.json';
 const prices: PriceContext = { defaultCurrency: 'usd' };
@@ -249,5 +252,17 @@ describe('shopify: refusals and policy', () => {
     );
     const twice = parseYamlPolicy(['acme.myshopify.com'], 'usd', 2);
     expect(validatePolicies([twice], getPack, ['shopify']).join('\n')).toMatch(/host acme\.myshopify\.com is already governed/);
+  });
+});
+
+describe('shopify: docs/vendors.md', () => {
+  it('its policy snippet is a valid policy', () => {
+    const doc = fs.readFileSync(path.join(import.meta.dirname, '../../docs/vendors.md'), 'utf8');
+    const snippet = /```yaml\n(- vendor: shopify\n[\s\S]*?)```/.exec(doc)?.[1];
+    expect(snippet).toBeDefined();
+    const entry = (parseYaml(snippet!) as unknown[])[0] as Record<string, unknown>;
+    (entry.agentKeys as Array<{ sha256: string }>)[0]!.sha256 = 'a'.repeat(64);
+    const policy = { apiVersion: 'keybrake.dev/v1alpha1', kind: 'EgressPolicy', metadata: { name: 'docs' }, spec: { vendors: [entry] } };
+    expect(validatePolicies([policy as never], getPack, ['shopify'])).toEqual([]);
   });
 });
