@@ -23,6 +23,8 @@ export interface SecretStore {
 export interface UpstreamLookup {
   /** GET `path` on `host` with the given headers (real credential), bounded timeout; JSON body. */
   get(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  /** The same for a read sent as POST with a JSON body (a GraphQL query), bounded alike. */
+  post?(host: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }>;
 }
 
 export interface Services {

@@ -63,7 +63,9 @@ async function lookUpAmount(
   if (killed) return killed;
   let res: { status: number; body: unknown };
   try {
-    res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
+    if (estimate.body === undefined) res = await services.upstream.get(ctx.host, estimate.path, headers.headers);
+    else if (services.upstream.post) res = await services.upstream.post(ctx.host, estimate.path, headers.headers, estimate.body);
+    else return failed('failed: this proxy cannot send a read as POST');
   } catch (err) {
     services.log.warn({ err, requestId: ctx.id, path: estimate.path }, 'cost lookup failed');
     return failed('failed: the vendor did not answer (timeout or connection error)');

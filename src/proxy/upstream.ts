@@ -66,17 +66,31 @@ export class Upstreams implements UpstreamLookup {
     });
   }
 
-  async get(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  get(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+    return this.#lookup(host, path, headers);
+  }
+
+  post(host: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }> {
+    return this.#lookup(host, path, { ...headers, 'content-type': 'application/json' }, body);
+  }
+
+  async #lookup(host: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: unknown }> {
     const signal = AbortSignal.timeout(this.#opts.lookupTimeoutMs ?? 5_000);
-    const res = await this.#pool(host).request({ method: 'GET', path, headers: { ...headers, host, accept: 'application/json' }, signal });
+    const res = await this.#pool(host).request({
+      method: body === undefined ? 'GET' : 'POST',
+      path,
+      headers: { ...headers, host, accept: 'application/json' },
+      ...(body === undefined ? {} : { body }),
+      signal,
+    });
     const text = await res.body.text();
-    let body: unknown;
+    let json: unknown;
     try {
-      body = JSON.parse(text);
+      json = JSON.parse(text);
     } catch {
-      body = undefined;
+      json = undefined;
     }
-    return { status: res.statusCode, body };
+    return { status: res.statusCode, body: json };
   }
 
   /** On kill: drop every upstream socket, idle keep-alive ones included. */

@@ -28,6 +28,7 @@ spec:
       agentKeys: [{id: support-1, sha256: "${sha256}"}]
       caps:
         - {name: gift-cards, window: day, maxSpend: {amount: "100.00", currency: usd}, operations: [giftCardCreate]}
+        - {name: drafts, window: day, maxSpend: {amount: "50.00", currency: usd}, operations: [draftOrderComplete]}
       rules:
         - name: partial-refunds
           allow: [refundCreate]
@@ -37,6 +38,8 @@ spec:
           allow: [giftCardCreate]
           where:
             giftCardCreate.input.initialValue: {max: 100}
+        - name: drafts
+          allow: [draftOrderComplete]
         - name: reads
           allow: [query]
 `;
@@ -192,5 +195,33 @@ describe('a $100/day gift card cap on one shop', () => {
     // exactly up to the cap still goes through
     await client.request(GIFT, { variables: { input: { initialValue: '20.00' } } });
     expect(s.fake.received).toHaveLength(3);
+  });
+});
+
+describe('a draft order completed: its total is looked up before forwarding', () => {
+  const s = setUp();
+  podNetwork(s, 'transparent');
+  const COMPLETE = `mutation Complete($id: ID!) { draftOrderComplete(id: $id) { draftOrder { id totalPriceSet { shopMoney { amount currencyCode } } } userErrors { message } } }`;
+
+  it('reads the total with one bounded query (real token), counts it, and refuses the draft that would cross the cap', async () => {
+    const client = adminClient(s.key);
+    await client.request(COMPLETE, { variables: { id: 'gid://shopify/DraftOrder/7' } });
+    const [lookup, completed] = s.fake.received;
+    expect(JSON.parse(lookup!.body)).toEqual({ query: expect.stringMatching(/^query KeybrakeTotals/), variables: { ids: ['gid://shopify/DraftOrder/7'] } });
+    expect(lookup!.headers['x-shopify-access-token']).toBe(REAL_TOKEN);
+    expect(JSON.parse(completed!.body).variables).toEqual({ id: 'gid://shopify/DraftOrder/7' });
+    await eventually(() => expect(s.h.auditLines().at(-1)).toMatchObject({ operation: 'draftOrderComplete', decision: 'allowed', amount: 4200 }));
+
+    const r = await refusal(client.request(COMPLETE, { variables: { id: 'gid://shopify/DraftOrder/8' } }));
+    expect(r.message).toMatch(/^cap drafts: \$42\.00 used \+ \$42\.00 requested > \$50\.00 limit/);
+    // the second lookup went out, the completion did not
+    expect(s.fake.received.map((x) => JSON.parse(x.body).query.slice(0, 22))).toEqual(['query KeybrakeTotals($', 'mutation Complete($id:', 'query KeybrakeTotals($']);
+  });
+
+  it('refuses a draft the shop does not have: its total cannot be known', async () => {
+    const before = s.fake.received.length;
+    const r = await refusal(adminClient(s.key).request(COMPLETE, { variables: { id: 'gid://shopify/Order/8' } }));
+    expect(r.code).toBe('KEYBRAKE_COST_UNKNOWN');
+    expect(s.fake.received.length).toBe(before + 1); // the lookup only
   });
 });

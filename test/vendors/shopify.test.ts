@@ -170,11 +170,34 @@ describe('shopify: cost', () => {
     expect(cost(REFUND, refundInput('1.000'))).toMatchObject({ kind: 'amount', amount: 100 });
     const mixed = `mutation { giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } giftCardCredit(id: "g", creditInput: {creditAmount: {amount: "1", currencyCode: EUR}}) { giftCardCreditTransaction { id } } }`;
     expect(cost(mixed)).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/USD and EUR in one request/) });
-    expect(cost(`mutation { draftOrderComplete(id: "d") { draftOrder { id } } }`)).toMatchObject({ kind: 'unknown' });
+    expect(cost(`mutation { draftOrderComplete(id: "d") { draftOrder { id } } }`)).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/gid:\/\/shopify\/DraftOrder/) });
     expect(cost(`mutation { giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } }`, undefined, {})).toMatchObject({
       kind: 'unknown',
       reason: expect.stringMatching(/no shopCurrency/),
     });
+  });
+
+  it('looks up totals the request does not carry with one query, adding what the request states', () => {
+    const q = `mutation {
+      a: draftOrderComplete(id: "gid://shopify/DraftOrder/1") { userErrors { message } }
+      b: draftOrderComplete(id: "gid://shopify/DraftOrder/1") { userErrors { message } }
+      orderMarkAsPaid(input: {id: "gid://shopify/Order/2"}) { userErrors { message } }
+      giftCardCreate(input: {initialValue: "5"}) { userErrors { message } }
+    }`;
+    const e = cost(q);
+    if (e.kind !== 'lookup') throw new Error(`expected a lookup, got ${e.kind}`);
+    expect(e.path).toBe(GQL);
+    expect(JSON.parse(e.body!)).toEqual({ query: expect.stringContaining('nodes(ids: $ids)'), variables: { ids: ['gid://shopify/DraftOrder/1', 'gid://shopify/Order/2'] } });
+    const shopMoney = (amount: string) => ({ shopMoney: { amount, currencyCode: 'USD' } });
+    const nodes = [
+      { __typename: 'DraftOrder', id: 'gid://shopify/DraftOrder/1', totalPriceSet: shopMoney('10.00') },
+      { __typename: 'Order', id: 'gid://shopify/Order/2', totalOutstandingSet: shopMoney('2.50') },
+    ];
+    // both completions of the same draft count (over-count, never under), plus the gift card
+    expect(e.read({ data: { nodes } })).toEqual({ amount: 1000 + 1000 + 250 + 500, currency: 'usd' });
+    expect(e.read({ data: { nodes: [nodes[0], null] } })).toBeUndefined();
+    expect(e.read({ data: { nodes: [{ ...nodes[1], __typename: 'DraftOrder' }, nodes[1]] } })).toBeUndefined();
+    expect(e.read({ errors: [{ message: 'ACCESS_DENIED' }] })).toBeUndefined();
   });
 
   it('counts a mutation that moves no money as free, and a query as the free read', () => {

@@ -66,7 +66,7 @@ export const shopifyPack: VendorPack = {
     // Authorization is dropped: Shopify reads only the token header, and it could carry the agent key upstream.
     return token.ok ? { ok: true, headers: withToken(headers, TOKEN_HEADER, token.value, ['authorization']) } : token;
   },
-  estimateCost: (op, body, prices) => estimateShopifyCost(op, body, prices),
+  estimateCost: estimateShopifyCost,
   settledAmount: shopifySettledAmount,
   nothingHappened: shopifyNothingHappened,
   loopFingerprint: shopifyFingerprint,

@@ -6,7 +6,12 @@
 // refused, never counted as free.
 import { currencyOf, sumMinor, toMinor, type Minor } from './money.ts';
 
-export type CallCost = { kind: 'amount'; amount: number; currency: string } | { kind: 'free' } | { kind: 'unknown'; reason: string };
+export type CallCost =
+  | { kind: 'amount'; amount: number; currency: string }
+  | { kind: 'free' }
+  | { kind: 'unknown'; reason: string }
+  /** The amount is on an object the shop holds: read `money` (a MoneyBag path) of node `id` (cost.ts batches them into one query). */
+  | { kind: 'lookup'; id: string; type: 'DraftOrder' | 'Order'; money: readonly string[] };
 
 export interface PriceInput {
   args: Record<string, unknown>;
@@ -134,6 +139,20 @@ function usageLimit(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 }
 
+/** The draft order's or order's total, read before forwarding (the request does not carry it). */
+function lookedUp(type: 'DraftOrder' | 'Order', money: readonly string[], id: (args: Record<string, unknown>) => unknown, settled?: readonly string[]): MutationModel {
+  return {
+    price: ({ args }) => {
+      const value = id(args);
+      if (typeof value !== 'string' || !/^gid:\/\/shopify\/[A-Za-z]+\/[0-9]+$/.test(value)) {
+        return { kind: 'unknown', reason: `the ${type} id must be a gid://shopify/${type}/<number> string` };
+      }
+      return { kind: 'lookup', id: value, type, money };
+    },
+    ...(settled ? { settled } : {}),
+  };
+}
+
 function unpriced(reason: string): MutationModel {
   return { price: () => ({ kind: 'unknown', reason }) };
 }
@@ -142,8 +161,6 @@ function unpriced(reason: string): MutationModel {
 function countedDiscount(what: string): MutationModel {
   return { price: ({ counted }) => (counted ? { kind: 'free' } : { kind: 'unknown', reason: `the cost of ${what} ${UNPRICEABLE_DISCOUNT}` }) };
 }
-
-const NO_TOTAL = 'the order total is not in the request; keybrake does not look it up yet';
 
 export const MUTATIONS: Readonly<Record<string, MutationModel>> = {
   refundCreate,
@@ -156,8 +173,9 @@ export const MUTATIONS: Readonly<Record<string, MutationModel>> = {
   discountCodeBasicUpdate: discount('basicCodeDiscount', true),
   discountAutomaticBasicCreate: discount('automaticBasicDiscount', false),
   discountAutomaticBasicUpdate: discount('automaticBasicDiscount', false),
-  draftOrderComplete: unpriced(NO_TOTAL),
-  orderMarkAsPaid: unpriced(NO_TOTAL),
+  // Completing a draft creates an order for its total; marking an order paid records its outstanding amount.
+  draftOrderComplete: lookedUp('DraftOrder', ['totalPriceSet', 'shopMoney'], (a) => a.id, ['draftOrder', 'totalPriceSet', 'shopMoney']),
+  orderMarkAsPaid: lookedUp('Order', ['totalOutstandingSet', 'shopMoney'], (a) => obj(a.input).id),
   orderCreateManualPayment: unpriced('keybrake has no cost model for a manual payment yet'),
   orderCreate: unpriced('an order created through the API can be marked paid or fulfilled without payment; keybrake has no cost model for it'),
   orderEditCommit: unpriced('an order edit can lower what the customer pays; keybrake has no cost model for it'),

@@ -47,7 +47,7 @@ export function shopifyNothingHappened(op: Operation, response: unknown, body?: 
 }
 
 export function shopifySettledAmount(op: Operation, response: unknown, estimate: CostEstimate, body?: ParsedBody): { amount: number; currency: string } | undefined {
-  if (estimate.kind !== 'amount') return undefined;
+  if (estimate.kind === 'free' || estimate.kind === 'unknown') return undefined;
   const calls = body && callsOf(body);
   if (!calls) return restSettled(op, response);
   const moved: Minor[] = [];
@@ -56,7 +56,7 @@ export function shopifySettledAmount(op: Operation, response: unknown, estimate:
     if (outcome === undefined || (outcome !== 'failed' && !outcome.ok)) return undefined;
     if (outcome !== 'failed' && outcome.currency !== '') moved.push(outcome);
   }
-  if (moved.length === 0) return { amount: 0, currency: estimate.currency };
+  if (moved.length === 0) return estimate.kind === 'amount' ? { amount: 0, currency: estimate.currency } : undefined;
   const total = sumMinor(moved, 'none');
   return total.ok ? { amount: total.amount, currency: total.currency } : undefined;
 }

@@ -24,11 +24,26 @@ const MUTATIONS: Record<string, (args: Args) => unknown> = {
     const transactions = Array.isArray(input.transactions) ? input.transactions : [];
     return { refund: { id: 'gid://shopify/Refund/1', totalRefundedSet: { shopMoney: money(sum(transactions.map((t) => obj(t).amount))) } }, userErrors: [] };
   },
+  draftOrderComplete: (args) => ({ draftOrder: { id: args.id, totalPriceSet: { shopMoney: money(DRAFT_TOTAL) } }, userErrors: [] }),
   giftCardCreate: (args) => {
     const input = obj(args.input);
     if (input.note === 'decline') return { giftCard: null, giftCardCode: null, ...declined };
     return { giftCard: { id: 'gid://shopify/GiftCard/1', initialValue: money(sum([input.initialValue])) }, giftCardCode: 'abcd1234efgh', userErrors: [] };
   },
+};
+
+/** What the fake shop holds: draft orders and orders by id, with their totals. */
+const DRAFT_TOTAL = '42.00';
+const OUTSTANDING = '19.99';
+
+const READS: Record<string, (args: Args) => unknown> = {
+  nodes: (args) =>
+    (Array.isArray(args.ids) ? args.ids : []).map((id) => {
+      if (/^gid:\/\/shopify\/DraftOrder\/\d+$/.test(String(id))) return { __typename: 'DraftOrder', id, totalPriceSet: { shopMoney: money(DRAFT_TOTAL) } };
+      if (/^gid:\/\/shopify\/Order\/\d+$/.test(String(id))) return { __typename: 'Order', id, totalOutstandingSet: { shopMoney: money(OUTSTANDING) } };
+      return null;
+    }),
+  shop: () => ({ name: 'Acme' }),
 };
 
 export const shopifyHandler: Handler = (req) => {
@@ -42,7 +57,8 @@ export const shopifyHandler: Handler = (req) => {
     const args: Args = {};
     for (const arg of field.arguments ?? []) args[arg.name.value] = valueFromASTUntyped(arg.value, variables);
     const run = MUTATIONS[field.name.value];
-    data[field.alias?.value ?? field.name.value] = run ? run(args) : { name: 'Acme' };
+    const read = READS[field.name.value];
+    data[field.alias?.value ?? field.name.value] = run ? run(args) : read ? read(args) : null;
   }
   return { body: { data, extensions: { cost: { requestedQueryCost: 10 } } } };
 };
