@@ -8,6 +8,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, parseDockerfile, runCommands } from './dockerfile.ts';
+import { startCluster, type Cluster } from '../helpers/k8s-cluster.ts';
+import { eventually } from '../helpers/proxy-harness.ts';
 
 const UID = 17777;
 let tmp: string;
@@ -77,6 +79,45 @@ describe('the runtime image file set, run as 17777:17777', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^keybrake — egress enforcer/);
     expect(r.stdout).toMatch(/^\s+proxy\s/m);
+  });
+
+  it('keybrake controller --help and keybrake init-redirect --help', () => {
+    const controller = run(['controller', '--help']);
+    expect(controller.code).toBe(0);
+    expect(controller.stdout).toMatch(/^usage: keybrake controller/);
+    const init = run(['init-redirect', '--help']);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/^usage: keybrake init-redirect/);
+  });
+
+  it('keybrake controller reaches an API server (client-node and its dependencies are production dependencies)', async () => {
+    const cluster: Cluster = await startCluster(['agents']);
+    try {
+      const kubeconfig = cluster.kubeconfig('runtime-image');
+      fs.chmodSync(kubeconfig, 0o644);
+      fs.chmodSync(path.dirname(kubeconfig), 0o755);
+      const c = asSidecarUser(['controller', '--listen', '127.0.0.1:0', '--identity', 'image', '--lease-namespace', 'keybrake-system']);
+      const child = spawn(c.cmd, c.args, { env: { ...c.env, KUBECONFIG: kubeconfig }, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          readline.createInterface({ input: child.stdout }).on('line', (line) => {
+            if (line.startsWith('{') && JSON.parse(line).msg === 'keybrake controller started') resolve(JSON.parse(line).listen.port);
+          });
+          child.once('exit', (code) => reject(new Error(`controller exited ${code}: ${stderr}`)));
+        });
+        // Ready means it listed EgressPolicies through the API (the lease and informers run on client-node).
+        await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), 30_000);
+        expect(cluster.double.requests.some((r) => r.path.startsWith('/apis/keybrake.dev/v1alpha1/egresspolicies'))).toBe(true);
+      } finally {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      await cluster.close();
+    }
   });
 
   it('really runs as 17777, which cannot write the app directory', () => {
