@@ -99,7 +99,8 @@ function startProxy(command: string): Promise<void> {
   const extra = [...upstreams.map(([host, f]) => `--upstream ${host}=${f.url}`), '--upstream-ca fakes-ca.pem'].join(' ');
   const listen = `--listen 127.0.0.1:${ports.data} --admin-listen 127.0.0.1:${ports.admin}`;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `exec ${command} ${listen} ${extra}`], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: `npx` runs the proxy as a grandchild, and the whole group must stop.
+    const child = spawn('bash', ['-c', `exec ${command} ${listen} ${extra}`], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proxy = child;
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -127,7 +128,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (proxy && proxy.exitCode === null) {
     const exited = new Promise((r) => proxy!.once('exit', r));
-    proxy.kill('SIGTERM');
+    process.kill(-proxy.pid!, 'SIGTERM');
     await exited;
   }
   await Promise.all(Object.values(fakes ?? {}).map((f) => f.close()));
