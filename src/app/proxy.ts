@@ -96,7 +96,7 @@ async function startGuarded(
     (next) => {
       // Mint every vendor host before adopting: a host the CA cannot sign refuses the whole
       // policy here (the last good one stays), instead of failing the first handshake later.
-      minter?.premint([...next.byHost.keys()]);
+      minter?.premint(hostsToPremint(next));
       policy = next;
       kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
       kill.setPolicyKill(next.killedBy);
@@ -159,9 +159,9 @@ async function startGuarded(
   limitMetrics.watchBuffered(() => dataPlane.bufferedBytes, metrics.registry);
   const ready = () => {
     const r = readiness({ serving, ledger, secrets, secretsDir: o.secretsDir, policy });
-    // A source that has never loaded a policy (the ConfigMap feed at first start) is not ready.
-    if ((o.policySource as { loaded?: boolean }).loaded === false) {
-      r.problems.unshift({ check: 'policy', message: 'no policy loaded yet: every call is refused' });
+    // Not ready until a policy is in force: none loaded yet (the ConfigMap feed at first start), or none selects this pod.
+    if (policy.unloaded !== undefined || (o.policySource as { loaded?: boolean }).loaded === false) {
+      r.problems.unshift({ check: 'policy', message: policy.unloaded ?? 'no policy loaded yet: every call is refused' });
       r.ready = false;
     }
     return r;
@@ -216,7 +216,7 @@ async function startGuarded(
     },
   });
 
-  await leafMinter.premint([...policy.byHost.keys()]);
+  leafMinter.premint(hostsToPremint(policy));
   // Admin first: a data plane must never forward without its own kill switch and status.
   let address: net.AddressInfo;
   let adminAddress: net.AddressInfo;
@@ -255,4 +255,13 @@ async function startGuarded(
       processGuard.uninstall();
     },
   };
+}
+
+/**
+ * A policy's hosts, minted before it is adopted. Not the no-policy placeholder's: it covers every
+ * pack's hosts only to refuse in their shape, and a name-constrained CA must not make dropping the
+ * last policy (or starting without one) fail; such a host just resets its own handshakes.
+ */
+function hostsToPremint(p: CompiledPolicy): string[] {
+  return p.unloaded === undefined ? [...p.byHost.keys()] : [];
 }

@@ -96,14 +96,14 @@ async function serve(f: ParsedFlags): Promise<number> {
   const shutdown = tokenOut ? { token: writeShutdownToken(tokenOut), run: () => void process.kill(process.pid, 'SIGTERM') } : undefined;
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
-  const [{ startProxy }, { FilePolicySource }, { getPack, listPacks }] = await Promise.all([
+  const [{ startProxy }, { filePolicySource }, { getPack, listPacks }] = await Promise.all([
     import('../app/proxy.ts'),
-    import('../policy/source.ts'),
+    import('./policy-setup.ts'),
     import('../vendors/registry.ts'),
   ]);
   const vendors = listPacks().map((p) => p.id);
   const policySource = fromFile
-    ? new FilePolicySource(f.need('policy'), getPack, log, vendors)
+    ? filePolicySource(f.need('policy'), log)
     : await (await import('../k8s/sidecar-source.ts')).configMapPolicySource({
         namespace: f.string('namespace'),
         labelsFile: f.string('pod-labels-file'),

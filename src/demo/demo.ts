@@ -7,8 +7,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { generateCa } from '../pki/ca.ts';
 import { startProxy } from '../app/proxy.ts';
-import { FilePolicySource } from '../policy/source.ts';
-import { getPack, listPacks } from '../vendors/registry.ts';
+import { filePolicySource } from '../commands/policy-setup.ts';
+import { getPack } from '../vendors/registry.ts';
 import { newAgentKey } from '../commands/keys.ts';
 import { startFakeVendor } from './fake-vendor.ts';
 import { stripeHandler } from './fake-stripe.ts';
@@ -56,7 +56,7 @@ async function playDemo(): Promise<number> {
   fs.writeFileSync(policyFile, fs.readFileSync(EXAMPLE, 'utf8').replace('AGENT_KEY_SHA256', agent.sha256));
   const log = pino({ level: 'info' }, sink);
   const proxy = await startProxy({
-    policySource: new FilePolicySource(policyFile, getPack, log, listPacks().map((p) => p.id)),
+    policySource: filePolicySource(policyFile, log),
     caCertPem: ca.certPem,
     caKeyPem: ca.keyPem,
     secretsDir: path.join(dir, 'secrets'),

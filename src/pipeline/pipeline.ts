@@ -8,6 +8,7 @@ import type { Refusal } from '../vendors/pack.ts';
 import type { Upstreams } from '../proxy/upstream.ts';
 import type { KillSwitch } from '../kill/kill-switch.ts';
 import { checkKill } from './kill-check.ts';
+import { checkPolicyLoaded } from './policy-check.ts';
 import { identifyOperation } from './identify.ts';
 import { checkAgentKey } from './agent-key.ts';
 import { swapCredential } from './credential.ts';
@@ -21,6 +22,7 @@ import { auditRecord } from './audit.ts';
 
 /** Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy). */
 export const STEPS: readonly Step[] = [
+  checkPolicyLoaded, //  no policy loaded yet → refuse, before any parsing
   identifyOperation, //  4. operation id + body in the vendor's encoding (no I/O: cheap)
   checkKill, //          5. killed → refuse
   checkAgentKey, //      5. a listed, unrevoked keybrake agent key

@@ -8,25 +8,27 @@ import { parseRate, type Rate } from '../money/money.ts';
 import { parseDuration } from './duration.ts';
 import { compileCap } from './caps.ts';
 import { allowedEntries, compileRule, evaluateRules } from './rules.ts';
-import { PolicyError } from './load.ts';
-import { entryHosts, validatePolicies, type PackLookup } from './validate.ts';
+import { PolicyError } from './documents.ts';
+import type { PolicyValidator } from './validator.ts';
+import { entryHosts } from './entry-hosts.ts';
 
 export interface CompileOptions {
-  packs: PackLookup;
+  validator: PolicyValidator;
   generation: number;
-  /** Known vendor ids, listed when a policy names an unknown one. */
-  vendors?: readonly string[];
+  /** Labels the documents in problems; default `policy[i]`. */
+  documentNames?: readonly string[];
 }
 
 /** Throws PolicyError with every problem when the documents are invalid. */
 export function compilePolicies(docs: EgressPolicy[], opts: CompileOptions): CompiledPolicy {
-  const problems = validatePolicies(docs, opts.packs, opts.vendors);
+  const problems = opts.validator.check(docs.map((value, i) => ({ document: opts.documentNames?.[i] ?? `policy[${i}]`, value })));
   if (problems.length) throw new PolicyError(`invalid policy (${problems.length} problem${problems.length > 1 ? 's' : ''})`, problems);
+  const packs = opts.validator.packs;
 
   const byHost = new Map<string, CompiledVendor>();
   for (const doc of docs) {
     for (const entry of doc.spec.vendors) {
-      const vendor = compileVendor(doc, entry, opts.packs(entry.vendor) as VendorPack);
+      const vendor = compileVendor(doc, entry, packs(entry.vendor) as VendorPack);
       for (const host of vendor.hosts) byHost.set(host, vendor);
     }
   }

@@ -83,4 +83,6 @@ export interface CompiledPolicy {
   allowPrivatePassthrough: boolean;
   /** Set when any document says `spec.killed: true`. */
   killedBy?: string;
+  /** Set while no policy is loaded (no-policy.ts): why, for /status and the refusal. Every call is refused. */
+  unloaded?: string;
 }

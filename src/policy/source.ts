@@ -1,177 +1,69 @@
-// Where the running proxy gets its policy from, and the local-file source.
-// A bad file refuses to start; a bad edit keeps the last good policy; a good
-// edit is in force within a second. The Kubernetes ConfigMap source implements
-// the same interface.
-import fs from 'node:fs';
-import path from 'node:path';
+// What the running proxy asks for its policy: one feed (file, ConfigMap)
+// delivering into the shared loader. A file that is unusable at start stops
+// the start (a laptop user sees why at once); a ConfigMap source starts with
+// no policy and refuses every call until one loads.
 import type { CompiledPolicy } from './compiled.ts';
-import { parsePolicyYaml, PolicyError } from './load.ts';
-import { compilePolicies } from './compile.ts';
-import type { PackLookup } from './validate.ts';
+import type { PolicyFeed } from './feed.ts';
+import type { PolicyLoader } from './loader.ts';
+import type { VendorPack } from '../vendors/pack.ts';
+import { PolicyError } from './documents.ts';
+import { noPolicyYet } from './no-policy.ts';
 
 export interface PolicySource {
   /**
-   * Loads the first policy (rejects with PolicyError when unusable), then reports changes until stop().
+   * The first policy (or, without requireInitial, the no-policy placeholder), then every change until stop().
    * An onChange that throws refuses that policy: the error goes to onError and the last good one stays.
    */
   start(onChange: (p: CompiledPolicy) => void, onError: (err: Error) => void): Promise<CompiledPolicy>;
   stop(): void;
 }
 
-/** The slice of a pino logger the source uses. */
-export interface PolicyLog {
-  warn(obj: object, msg: string): void;
+export interface FeedSourceOptions {
+  feed: PolicyFeed;
+  loader: PolicyLoader;
+  /** Every pack: their hosts still answer, in their own error shape, while no policy is loaded. */
+  packs: readonly VendorPack[];
+  /** Reject start() with a PolicyError when the first delivery yields no policy (the file source). */
+  requireInitial?: boolean;
 }
 
-/** Fallback for filesystems where fs.watch is silent (network mounts, some containers). */
-const POLL_MS = 250;
-/** Editors write in steps (truncate, write); wait for the burst to end before reading. */
-const SETTLE_MS = 50;
-/** Rename-on-save leaves the path briefly missing; only a longer absence is reported. */
-const MISSING_GRACE_MS = 1000;
+export class FeedPolicySource implements PolicySource {
+  readonly #o: FeedSourceOptions;
 
-export class FilePolicySource implements PolicySource {
-  readonly path: string;
-  readonly #packs: PackLookup;
-  readonly #log?: PolicyLog;
-  readonly #vendors?: readonly string[];
-  #generation = 0;
-  #goodText = '';
-  #lastText = '';
-  #lastStat = '';
-  #missingSince?: number;
-  #stopped = false;
-  #pending = false;
-  #queue: Promise<void> = Promise.resolve();
-  #watcher?: fs.FSWatcher;
-  #poll?: NodeJS.Timeout;
-  #settle?: NodeJS.Timeout;
-
-  constructor(file: string, packs: PackLookup, log?: PolicyLog, vendors?: readonly string[]) {
-    this.path = path.resolve(file);
-    this.#packs = packs;
-    this.#log = log;
-    this.#vendors = vendors;
+  constructor(o: FeedSourceOptions) {
+    this.#o = o;
   }
 
   async start(onChange: (p: CompiledPolicy) => void, onError: (err: Error) => void): Promise<CompiledPolicy> {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(this.path, 'utf8');
-    } catch (err) {
-      throw new PolicyError(`cannot read policy file ${this.path}`, [(err as Error).message]);
+    const { feed, loader, packs } = this.#o;
+    const placeholder = (why: string) => noPolicyYet(packs, `no policy is loaded from ${feed.description}: ${why}`);
+    let started = false;
+    let firstFailure: Error | undefined;
+    loader.onChange((p) => {
+      if (started) onChange(p ?? placeholder('no EgressPolicy selects this pod'));
+    });
+    await feed.start(
+      (docs) => {
+        const verdict = loader.deliver(docs);
+        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description} refused; keeping the last good policy`, verdict.problems));
+        return verdict;
+      },
+      (err) => (started ? onError(err) : (firstFailure = err)),
+    );
+    started = true;
+    if (loader.current) return loader.current;
+    const problems = loader.problems;
+    const why = firstFailure?.message ?? (problems.length ? `${problems.length} problem(s) in the policy` : 'nothing delivered yet');
+    if (this.#o.requireInitial) {
+      feed.stop();
+      throw new PolicyError(`no usable policy from ${feed.description}`, problems.length ? problems : [{ document: feed.description, path: '', message: why }]);
     }
-    const policy = this.#compile(text, 1);
-    this.#generation = 1;
-    this.#goodText = this.#lastText = text;
-    this.#lastStat = await this.#statSignature();
-    this.#watch(() => this.#reload(onChange, onError));
-    return policy;
+    if (problems.length) onError(new PolicyError(`policy from ${feed.description} refused`, problems));
+    else if (firstFailure) onError(firstFailure);
+    return placeholder(why);
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#watcher?.close();
-    clearInterval(this.#poll);
-    clearTimeout(this.#settle);
-  }
-
-  #compile(text: string, generation: number): CompiledPolicy {
-    const docs = parsePolicyYaml(text, this.path);
-    // An empty file is far more often a half-written one than a wish to refuse everything.
-    if (docs.length === 0) throw new PolicyError(`invalid policy in ${this.path}`, [`${this.path} contains no EgressPolicy document`]);
-    return compilePolicies(docs, { packs: this.#packs, generation, vendors: this.#vendors });
-  }
-
-  #watch(reload: () => Promise<void>): void {
-    // Reloads run one at a time; a burst of events while one is queued coalesces into it.
-    const enqueue = () => {
-      if (this.#pending || this.#stopped) return;
-      this.#pending = true;
-      this.#queue = this.#queue
-        .then(() => {
-          this.#pending = false;
-          return reload();
-        })
-        .catch((err: Error) => {
-          // A throwing onChange/onError must not stop later reloads.
-          this.#log?.warn({ err: err.message, path: this.path }, 'policy reload callback failed');
-        });
-    };
-    try {
-      // The directory, not the file: rename-on-save replaces the inode a file watch would follow,
-      // and a ConfigMap volume swaps a `..data` symlink next to the file.
-      this.#watcher = fs.watch(path.dirname(this.path), { persistent: false }, () => {
-        clearTimeout(this.#settle);
-        this.#settle = setTimeout(enqueue, SETTLE_MS).unref();
-      });
-      this.#watcher.on('error', (err) => {
-        this.#log?.warn({ err: err.message, path: this.path }, 'policy file watch failed; polling only');
-        this.#watcher?.close();
-      });
-    } catch (err) {
-      this.#log?.warn({ err: (err as Error).message, path: this.path }, 'cannot watch policy directory; polling only');
-    }
-    this.#poll = setInterval(() => {
-      void this.#statSignature().then((signature) => {
-        // While the file is missing keep looking, so a long absence gets reported.
-        if (signature === this.#lastStat && signature !== 'missing') return;
-        this.#lastStat = signature;
-        enqueue();
-      });
-    }, POLL_MS).unref();
-  }
-
-  async #reload(onChange: (p: CompiledPolicy) => void, onError: (err: Error) => void): Promise<void> {
-    if (this.#stopped) return;
-    let text: string;
-    try {
-      text = await fs.promises.readFile(this.path, 'utf8');
-    } catch (err) {
-      this.#noteUnreadable(err as NodeJS.ErrnoException, onError);
-      return;
-    }
-    this.#missingSince = undefined;
-    if (text === this.#lastText) return; // a touch, or the poll seeing what the watch already handled
-    this.#lastText = text;
-    if (text === this.#goodText) return; // a bad edit reverted: the policy in force is already this one
-    let policy: CompiledPolicy;
-    try {
-      policy = this.#compile(text, this.#generation + 1);
-    } catch (err) {
-      if (!this.#stopped) onError(err as Error);
-      return;
-    }
-    if (this.#stopped) return;
-    try {
-      // The proxy may still refuse it (e.g. its CA cannot sign a new vendor host): then it is not good.
-      onChange(policy);
-    } catch (err) {
-      onError(err as Error);
-      return;
-    }
-    this.#generation = policy.generation;
-    this.#goodText = text;
-  }
-
-  #noteUnreadable(err: NodeJS.ErrnoException, onError: (err: Error) => void): void {
-    if (err.code !== 'ENOENT') {
-      onError(new Error(`cannot read policy file ${this.path}: ${err.message}; keeping the last good policy`));
-      return;
-    }
-    const now = Date.now();
-    this.#missingSince ??= now;
-    if (now - this.#missingSince < MISSING_GRACE_MS || this.#lastText === '') return;
-    this.#lastText = ''; // report once; reappearing content is then always "new"
-    onError(new Error(`policy file ${this.path} is missing; keeping the last good policy`));
-  }
-
-  async #statSignature(): Promise<string> {
-    try {
-      const s = await fs.promises.stat(this.path);
-      return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-    } catch {
-      return 'missing';
-    }
+    this.#o.feed.stop();
   }
 }

@@ -1,0 +1,25 @@
+// The policy validator and file source as every command builds them: the
+// vendor registry supplies the packs and the known vendor ids.
+import { getPack, listPacks } from '../vendors/registry.ts';
+import { PolicyValidator } from '../policy/validator.ts';
+import { PolicyLoader } from '../policy/loader.ts';
+import { FilePolicyFeed, type PolicyLog } from '../policy/file-feed.ts';
+import { FeedPolicySource } from '../policy/source.ts';
+
+let shared: PolicyValidator | undefined;
+
+/** One validator per process (compiling the schema takes a few milliseconds). */
+export function registryValidator(): PolicyValidator {
+  shared ??= new PolicyValidator({ packs: getPack, vendorIds: listPacks().map((p) => p.id) });
+  return shared;
+}
+
+/** `--policy FILE`: unusable at start → the start fails with every problem; later bad edits keep the last good policy. */
+export function filePolicySource(file: string, log?: PolicyLog): FeedPolicySource {
+  return new FeedPolicySource({
+    feed: new FilePolicyFeed(file, log),
+    loader: new PolicyLoader({ validator: registryValidator() }),
+    packs: listPacks(),
+    requireInitial: true,
+  });
+}
