@@ -1,5 +1,5 @@
 // "Did you mean" for unknown fields: `wher` → `where`, `kiled` → `killed`,
-// `timezone` → `timeZone`, `pre` → `per`. Case is ignored and a swap of two
+// `timezone` → `timeZone`, `pre` → `per`, `maximum` → `max`. Case is ignored and a swap of two
 // neighbouring letters counts as one edit (optimal string alignment distance).
 
 export function closestName(typed: string, candidates: readonly string[]): string | undefined {
@@ -11,7 +11,8 @@ export function closestName(typed: string, candidates: readonly string[]): strin
     const distance = editDistance(word, name.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
   }
-  return best?.name;
+  // `maximum` → `max`, `matchesRegex` → `matches`: a known name the typed one starts with.
+  return best?.name ?? candidates.find((name) => name.length >= 3 && word.startsWith(name.toLowerCase()));
 }
 
 function editDistance(a: string, b: string): number {

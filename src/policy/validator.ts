@@ -45,9 +45,11 @@ export class PolicyValidator {
     for (const { document, value } of docs) {
       const found = [...schemaProblems(this.#validate, value), ...ruleProblems(this.schema, value)];
       // Code checks read typed fields, so they run only on documents the schema accepted.
-      if (found.length === 0) found.push(...this.#entries(value as EgressPolicy));
+      if (found.length === 0) {
+        valid.push({ document, policy: value as EgressPolicy });
+        found.push(...this.#entries(value as EgressPolicy));
+      }
       problems.push(...found.map((f) => ({ document, ...f })));
-      if (found.length === 0) valid.push({ document, policy: value as EgressPolicy });
     }
     problems.push(...crossDocumentProblems(valid, this.packs));
     return problems;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicies } from '../../src/policy/compile.ts';
-import { PolicyError } from '../../src/policy/load.ts';
+import { PolicyError } from '../../src/policy/documents.ts';
 import type { EgressPolicy } from '../../src/policy/schema.ts';
-import { basePolicy, fakePacks, KEY_HASH } from './fake-pack.ts';
+import { basePolicy, fakeValidator, KEY_HASH } from './fake-pack.ts';
 
-const compile = (docs: EgressPolicy[], generation = 1) => compilePolicies(docs, { packs: fakePacks, generation });
+const compile = (docs: EgressPolicy[], generation = 1) => compilePolicies(docs, { validator: fakeValidator, generation });
 
 function capIds(policy: EgressPolicy): string[] {
   return compile([policy]).byHost.get('api.fakepay.test')!.caps.map((c) => c.id);
@@ -143,7 +143,7 @@ describe('compilePolicies', () => {
 
   it('throws a PolicyError with every problem, host conflicts included', () => {
     const broken = basePolicy('second');
-    broken.spec.vendors[0].caps![0].window = 'fortnight';
+    broken.spec.vendors[0].rules![0].allow = ['refund.create'];
     let error: unknown;
     try {
       compile([basePolicy(), broken]);
@@ -152,9 +152,9 @@ describe('compilePolicies', () => {
     }
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).problems).toEqual([
-      expect.stringContaining('policy[1] "second": spec.vendors[0].caps[0].window: "fortnight" is not a duration'),
-      'policy[1] "second": spec.vendors[0]: host api.fakepay.test is already governed by policy[0] "support-refunds" spec.vendors[0]; one host, one vendor entry',
+      { document: 'policy[1]', path: 'spec.vendors[0].rules[0].allow[0]', message: expect.stringContaining('unknown fakepay operation "refund.create"; did you mean "refunds.create"?') },
+      { document: 'policy[1]', path: 'spec.vendors[0]', message: 'host api.fakepay.test is already governed by policy[0] spec.vendors[0]; one host, one vendor entry' },
     ]);
-    expect((error as Error).message).toMatch(/^invalid policy \(2 problems\):\n  - policy\[1\]/);
+    expect((error as Error).message).toMatch(/^invalid policy \(2 problems\):\n  - policy\[1\]: spec/);
   });
 });

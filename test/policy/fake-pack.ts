@@ -2,7 +2,10 @@
 // validateEntry that checks one vendor-specific field. Wire-level methods are
 // minimal; policy code never calls them.
 import type { Operation, VendorPack } from '../../src/vendors/pack.ts';
+import { validateUnitPrices } from '../../src/vendors/unit-prices.ts';
 import type { EgressPolicy } from '../../src/policy/schema.ts';
+import { PolicyValidator } from '../../src/policy/validator.ts';
+import { policyFixture } from '../fixtures/policies.ts';
 
 function fakePack(id: string, host: string): VendorPack {
   const operations = [
@@ -25,12 +28,7 @@ function fakePack(id: string, host: string): VendorPack {
     loopFingerprint: (_op, body) => [body.amount],
     responseRequestId: (headers) => headers['request-id'],
     errorResponse: (refusal) => ({ status: refusal.status, headers: {}, body: JSON.stringify({ error: refusal.message }) }),
-    validateEntry(entry) {
-      const minutes = entry.maxCallMinutes;
-      return minutes === undefined || (Number.isInteger(minutes) && minutes > 0)
-        ? []
-        : [`maxCallMinutes: must be a positive whole number, found ${JSON.stringify(minutes)}`];
-    },
+    validateEntry: (entry) => validateUnitPrices(entry.unitPrices, ['sms'], { byCountry: false }),
   };
 }
 
@@ -42,41 +40,14 @@ export function fakePacks(id: string): VendorPack | undefined {
   return [fakePay, fakeMail].find((p) => p.id === id);
 }
 
+/** The validator policy tests use: the fake packs are its only vendors. */
+export const fakeValidator = new PolicyValidator({ packs: fakePacks, vendorIds: FAKE_VENDORS });
+
 export const KEY_HASH = 'a'.repeat(64);
 
-/** A valid policy; tests copy it and break one field at a time. */
+/** A valid policy (test/fixtures/policies/fakepay-base.yaml); tests copy it and break one field at a time. */
 export function basePolicy(name = 'support-refunds'): EgressPolicy {
-  return {
-    apiVersion: 'keybrake.dev/v1alpha1',
-    kind: 'EgressPolicy',
-    metadata: { name, namespace: 'agents' },
-    spec: {
-      enforcement: 'enforce',
-      passthrough: ['api.openai.com', '*.example.org'],
-      vendors: [
-        {
-          vendor: 'fakepay',
-          credential: { secretRef: { name: 'fakepay-live', key: 'apiKey' } },
-          agentKeys: [{ id: 'support-1', sha256: KEY_HASH }],
-          caps: [
-            { window: '24h', maxSpend: { amount: '500.00', currency: 'usd' } },
-            { window: '1m', maxRequests: 30 },
-          ],
-          fx: { eur: '1.08' },
-          loopBrake: { maxIdentical: 3, within: '60s' },
-          rules: [
-            {
-              name: 'partial-refunds-on-tickets',
-              allow: ['refunds.create'],
-              where: {
-                amount: { max: 5000 },
-                'metadata.ticket_id': { present: true },
-                customer: { in: ['cus_A', 'cus_B'] },
-              },
-            },
-          ],
-        },
-      ],
-    },
-  };
+  const policy = policyFixture('fakepay-base.yaml');
+  policy.metadata.name = name;
+  return policy;
 }
