@@ -53,6 +53,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "the smallest Stripe Restricted Key for an agent's use cases, its blast radius and EgressPolicy",
     load: async () => (await import('./commands/scope.ts')).runScopeCommand,
   },
+  policy: {
+    summary: 'policy check FILE…: validate EgressPolicy files; policy schema: print the JSON Schema',
+    load: async () => (await import('./commands/policy.ts')).runPolicyCommand,
+  },
   demo: {
     summary: 'run the end-to-end demo with a fake Stripe on loopback',
     load: async () => (await import('./demo/demo.ts')).runDemo,

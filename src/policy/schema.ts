@@ -5,9 +5,13 @@
 // freely, never rename. Every object refuses unknown fields: a typo such as
 // `wher:` must never silently drop a constraint.
 //
-// TypeBox + ajv over zod 4: a TypeBox schema already IS JSON Schema, so the CRD
-// is a small transform of the same object, and ajv's compiled validator checked
-// the example policy ~7x faster (figures in the README's Policy reference).
+// TypeBox + ajv over zod 4 (measured on test/fixtures/policies/stripe-refunds.yaml,
+// loaded two-core machine): ajv 24–43 µs per valid policy vs zod 40–96 µs; a
+// TypeBox schema already IS JSON Schema, so the CRD is a small transform of the
+// same object (zod's JSON Schema output uses propertyNames, which CRDs refuse);
+// ajv's errors carry the parent schema, so "did you mean" needs no second lookup.
+// Install size is a wash (TypeBox 6.1 MB + ajv 3.1 MB vs zod 8.4 MB); the price
+// is compiling the schema once at start (~0.45 s here).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   cel, DECIMAL_RULE, DECIMAL_VALUES_RULE, DNS_NAME, DURATION_RULE, EXACTLY_ONE_LIMIT, Hostname, LABEL, StringMap, Text,
@@ -196,7 +200,7 @@ export function buildPolicySchema(vendorIds: readonly string[]) {
       spec: policySpecSchema(vendorIds),
       status: Type.Optional(PolicyStatusSchema),
     },
-    { ...Strict, title: 'keybrake EgressPolicy (keybrake.dev/v1alpha1)' },
+    { ...Strict, $schema: 'http://json-schema.org/draft-07/schema#', title: 'keybrake EgressPolicy (keybrake.dev/v1alpha1)' },
   );
 }
 
