@@ -11,7 +11,7 @@ describe('keybrake CLI', () => {
   it('--help lists every command; proxy --help lists every flag with its environment variable', async () => {
     const top = await keybrake('--help');
     expect(top.code).toBe(0);
-    for (const c of ['proxy', 'keys', 'kill', 'revive', 'status', 'audit', 'ca', 'demo']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['proxy', 'keys', 'kill', 'revive', 'status', 'audit', 'ca', 'policy', 'demo']) expect(top.stdout).toContain(`  ${c} `);
     const proxy = await keybrake('proxy', '--help');
     for (const f of ['--policy', '--ca-cert', '--ca-key', '--secrets-dir', '--state-dir', '--listen', '--admin-listen', '--upstream', '--upstream-ca', '--ledger', '--audit']) {
       expect(proxy.stdout).toContain(f);

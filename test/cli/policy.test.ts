@@ -1,26 +1,12 @@
 // `keybrake policy check` and `keybrake policy schema`, run as a user runs them.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { keybrake } from '../helpers/keybrake-cli.ts';
 import { policySchemaDocument, runPolicyCommand } from '../../src/commands/policy.ts';
 import { registryValidator } from '../../src/commands/policy-setup.ts';
 import { policyFixturePath } from '../fixtures/policies.ts';
-
-const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
-const run = promisify(execFile);
-
-async function keybrake(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** The command in process (spawning costs seconds on a loaded machine); two tests below run the real binary. */
 async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
