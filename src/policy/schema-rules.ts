@@ -15,6 +15,8 @@ interface SchemaNode {
   'x-kubernetes-validations'?: CelRule[];
   properties?: Record<string, SchemaNode>;
   patternProperties?: Record<string, SchemaNode>;
+  /** A map's value schema in the CRD's structural form (crd.ts rewrites patternProperties to it). */
+  additionalProperties?: SchemaNode | boolean;
   items?: SchemaNode;
 }
 
@@ -59,7 +61,8 @@ function walk(node: SchemaNode, value: unknown, path: string, out: FieldProblem[
   if (value === null || typeof value !== 'object') return;
   const fields = value as Record<string, unknown>;
   for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, fields[key], childPath(path, key), out);
-  const values = Object.values(node.patternProperties ?? {})[0];
+  const extra = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+  const values = Object.values(node.patternProperties ?? {})[0] ?? extra;
   if (values) for (const [key, v] of Object.entries(fields)) walk(values, v, childPath(path, key), out);
 }
 
