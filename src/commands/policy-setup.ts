@@ -5,6 +5,7 @@ import { PolicyValidator } from '../policy/validator.ts';
 import { PolicyLoader } from '../policy/loader.ts';
 import { FilePolicyFeed, type PolicyLog } from '../policy/file-feed.ts';
 import { FeedPolicySource } from '../policy/source.ts';
+import type { PolicyFeed } from '../policy/feed.ts';
 
 let shared: PolicyValidator | undefined;
 
@@ -12,6 +13,14 @@ let shared: PolicyValidator | undefined;
 export function registryValidator(): PolicyValidator {
   shared ??= new PolicyValidator({ packs: getPack, vendorIds: listPacks().map((p) => p.id) });
   return shared;
+}
+
+/**
+ * Any other feed (the ConfigMap watch): starts with no policy, refusing every call, until one loads;
+ * with `podLabels`, only the documents whose spec.selector matches them apply.
+ */
+export function feedPolicySource(feed: PolicyFeed, podLabels?: Readonly<Record<string, string>>): FeedPolicySource {
+  return new FeedPolicySource({ feed, loader: new PolicyLoader({ validator: registryValidator(), podLabels }), packs: listPacks() });
 }
 
 /** `--policy FILE`: unusable at start → the start fails with every problem; later bad edits keep the last good policy. */

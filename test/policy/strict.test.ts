@@ -2,9 +2,10 @@
 // with the document, the field path and a "did you mean".
 import { describe, expect, it } from 'vitest';
 import { validatePolicyDocuments } from '../../src/policy/validator.ts';
-import { registryValidator } from '../../src/commands/policy-setup.ts';
+import { filePolicySource, registryValidator } from '../../src/commands/policy-setup.ts';
+import { PolicyError } from '../../src/policy/documents.ts';
 import { closestName } from '../../src/policy/did-you-mean.ts';
-import { policyFixtureText } from '../fixtures/policies.ts';
+import { policyFixturePath, policyFixtureText } from '../fixtures/policies.ts';
 
 const problemsOf = (fixture: string) => validatePolicyDocuments([{ name: fixture, text: policyFixtureText(fixture) }], registryValidator());
 
@@ -38,6 +39,16 @@ describe('unknown fields are refused everywhere', () => {
     const text = `${good}\n---\n${bad.replace(/api\.openai\.com/, 'api.anthropic.com')}`;
     const problems = validatePolicyDocuments([{ name: 'two.yaml', text }], registryValidator());
     expect(problems.map((p) => [p.document, p.path])).toEqual([['two.yaml document[1]', 'spec.kiled']]);
+  });
+});
+
+describe('keybrake proxy --policy with a typo', () => {
+  // Before the strict schema, `wher:` let a $45 refund with no ticket through. Now the proxy does not start.
+  it('refuses to start, naming the field', async () => {
+    const file = policyFixturePath('typos/wher.yaml');
+    const error = await filePolicySource(file).start(() => {}, () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).problems).toEqual([{ document: file, path: 'spec.vendors[0].rules[0].wher', message: 'unknown field "wher"; did you mean "where"?' }]);
   });
 });
 
