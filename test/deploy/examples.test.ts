@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parsePolicyYaml } from '../../src/policy/load.ts';
-import { validatePolicies } from '../../src/policy/validate.ts';
-import { getPack, listPacks } from '../../src/vendors/registry.ts';
+import { readPolicies } from '../../src/policy/validator.ts';
+import { formatProblem } from '../../src/policy/feed.ts';
+import { registryValidator } from '../../src/commands/policy-setup.ts';
 import { validateObject } from './models.ts';
 import { CHART, ROOT, parseObjects } from './render.ts';
 
@@ -26,16 +26,16 @@ describe.each(cases)('deploy/examples/%s', (dir, vendor) => {
   const pod = deployment.spec.template;
 
   it(`its EgressPolicy (${vendor}) passes the proxy's policy validator`, () => {
-    const docs = parsePolicyYaml(policyText, `${dir}/policy.yaml`);
+    const { policies: docs, problems } = readPolicies([{ name: `${dir}/policy.yaml`, text: policyText }], registryValidator());
+    expect(problems).toEqual([]);
     expect(docs).toHaveLength(1);
-    expect(validatePolicies(docs, getPack, listPacks().map((p) => p.id))).toEqual([]);
     expect(docs[0].spec.vendors.map((v) => v.vendor)).toEqual([vendor]);
     expect(docs[0].metadata.namespace).toBe(deployment.metadata.namespace);
   });
 
   it('the validator does refuse a broken copy of it (so the check above can fail)', () => {
-    const broken = parsePolicyYaml(policyText.replace(/vendor: \w+/, 'vendor: paypal'), 'broken.yaml');
-    expect(validatePolicies(broken, getPack, listPacks().map((p) => p.id)).join('\n')).toMatch(/paypal/);
+    const broken = readPolicies([{ name: 'broken.yaml', text: policyText.replace(/vendor: \w+/, 'vendor: paypal') }], registryValidator());
+    expect(broken.problems.map(formatProblem).join('\n')).toMatch(/paypal/);
   });
 
   it('its objects validate against the Kubernetes schemas', async () => {
