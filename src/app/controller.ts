@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type net from 'node:net';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PackLookup } from '../policy/validate.ts';
+import type { PackLookup } from '../policy/validator.ts';
 import { KubeError, policyPath, type Json, type KubeApi } from '../k8s/kube.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
 import { LeaderElector } from '../k8s/controller/lease.ts';

@@ -9,8 +9,8 @@ import type { CompiledPolicy } from '../policy/compiled.ts';
 import type { PolicySource } from '../policy/source.ts';
 import type { LoadVerdict, PolicyDocuments, PolicyFeed, PolicyProblem } from '../policy/feed.ts';
 import type { EgressPolicy } from '../policy/schema.ts';
-import type { PackLookup } from '../policy/validate.ts';
-import { parsePolicyYaml, PolicyError } from '../policy/load.ts';
+import { validatorFor, type PackLookup } from '../policy/validator.ts';
+import { parsePolicyTexts, PolicyError } from '../policy/documents.ts';
 import { compilePolicies } from '../policy/compile.ts';
 import { selectorMatches } from './labels.ts';
 
@@ -45,7 +45,7 @@ export class FeedPolicySource implements PolicySource {
     const deliver = (docs: PolicyDocuments): LoadVerdict => {
       const result = this.#compile(docs);
       if (!result.ok) {
-        const err = new PolicyError(`invalid policy in ${docs.source} (version ${docs.version}); keeping the last good policy`, result.problems.map((p) => `${p.document}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
+        const err = new PolicyError(`invalid policy in ${docs.source} (version ${docs.version}); keeping the last good policy`, result.problems);
         onError(err);
         return { ok: false, problems: result.problems };
       }
@@ -64,24 +64,22 @@ export class FeedPolicySource implements PolicySource {
 
   #compile(docs: PolicyDocuments): { ok: true; policy: CompiledPolicy } | { ok: false; problems: PolicyProblem[] } {
     const generation = Number.parseInt(docs.version, 10) || 1;
-    const mine: EgressPolicy[] = [];
-    const problems: PolicyProblem[] = [];
-    for (const d of docs.documents) {
-      try {
-        for (const p of parsePolicyYaml(d.text, `${docs.source} ${d.name}.yaml`)) if (selectorMatches(p.spec?.selector, this.#o.labels)) mine.push(p);
-      } catch (err) {
-        for (const m of (err as PolicyError).problems ?? [(err as Error).message]) problems.push({ document: d.name, path: '', message: m });
-      }
-    }
+    const { parsed, problems } = parsePolicyTexts(docs.documents);
     if (problems.length) return { ok: false, problems };
+    const mine = parsed.map((d) => d.value as EgressPolicy).filter((p) => selectorMatches(p.spec?.selector, this.#o.labels));
     if (mine.length === 0) {
       return { ok: true, policy: this.#placeholder(`no EgressPolicy in ${docs.source} selects this pod's labels`, generation) };
     }
     try {
-      return { ok: true, policy: compilePolicies(mine, { packs: this.#o.packs, generation, vendors: this.#o.vendors }) };
+      return { ok: true, policy: compilePolicies(mine, { validator: this.#validator(), generation }) };
     } catch (err) {
-      return { ok: false, problems: ((err as PolicyError).problems ?? [(err as Error).message]).map((m) => ({ document: docs.source, path: '', message: m })) };
+      const found = err instanceof PolicyError ? [...err.problems] : [{ document: docs.source, path: '', message: (err as Error).message }];
+      return { ok: false, problems: found };
     }
+  }
+
+  #validator() {
+    return validatorFor(this.#o.packs, this.#o.vendors);
   }
 
   /**
@@ -98,7 +96,7 @@ export class FeedPolicySource implements PolicySource {
         vendors: this.#o.vendors.map((vendor) => ({ vendor, credential: { secretRef: { name: 'none', key: 'none' } }, agentKeys: [] })),
       },
     };
-    const compiled = compilePolicies([doc], { packs: this.#o.packs, generation, vendors: this.#o.vendors });
+    const compiled = compilePolicies([doc], { validator: this.#validator(), generation });
     return { ...compiled, documents: [], killedBy: reason };
   }
 

@@ -2,7 +2,7 @@
 // from POD_NAMESPACE, the downward-API labels file and in-cluster credentials
 // (or KUBECONFIG). Loaded lazily so the file source never loads the Kubernetes client.
 import type { PolicySource } from '../policy/source.ts';
-import type { PackLookup } from '../policy/validate.ts';
+import type { PackLookup } from '../policy/validator.ts';
 import { ConfigMapFeed } from './configmap-feed.ts';
 import { FeedPolicySource, type FeedSourceOptions } from './feed-source.ts';
 import { KubeApi, loadKubeConfig } from './kube.ts';

@@ -102,3 +102,15 @@ function crossDocumentProblems(docs: Array<{ document: string; policy: EgressPol
   }
   return problems;
 }
+
+const cache = new WeakMap<PackLookup, Map<string, PolicyValidator>>();
+
+/** One validator per (packs, vendor ids): compiling the schema costs a fraction of a second. */
+export function validatorFor(packs: PackLookup, vendorIds: readonly string[]): PolicyValidator {
+  let byIds = cache.get(packs);
+  if (!byIds) cache.set(packs, (byIds = new Map()));
+  const key = vendorIds.join(',');
+  let validator = byIds.get(key);
+  if (!validator) byIds.set(key, (validator = new PolicyValidator({ packs, vendorIds })));
+  return validator;
+}

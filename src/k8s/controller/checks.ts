@@ -2,7 +2,7 @@
 // problem naming the field: the shared policy validator (operation ids, CEL
 // compiles, caps…), a selector that selects something, and Secrets that exist.
 import type { EgressPolicy } from '../../policy/schema.ts';
-import { validatePolicies, type PackLookup } from '../../policy/validate.ts';
+import { validatorFor, type PackLookup } from '../../policy/validator.ts';
 
 export interface Problem {
   reason: 'InvalidSpec' | 'EmptySelector' | 'SecretNotFound';
@@ -17,15 +17,10 @@ export interface CheckContext {
   secretExists(namespace: string, name: string): Promise<boolean | undefined>;
 }
 
-/** `policy[0] "name": spec.vendors[0].rules[1].cel: message` → path and message. */
-function splitValidatorLine(line: string): { path: string; message: string } {
-  const rest = line.replace(/^policy\[\d+\](?: "[^"]*")?: /, '');
-  const m = /^((?:spec|metadata|apiVersion|kind)[^:\s]*): (.*)$/s.exec(rest);
-  return m ? { path: m[1], message: m[2] } : { path: '', message: rest };
-}
-
 export async function checkPolicy(doc: EgressPolicy, ctx: CheckContext): Promise<Problem[]> {
-  const problems: Problem[] = validatePolicies([doc], ctx.packs, ctx.vendors).map((line) => ({ reason: 'InvalidSpec' as const, ...splitValidatorLine(line) }));
+  const problems: Problem[] = validatorFor(ctx.packs, ctx.vendors)
+    .check([{ document: 'policy', value: doc }])
+    .map((p) => ({ reason: 'InvalidSpec' as const, path: p.path, message: p.message }));
   const labels = doc.spec?.selector?.matchLabels;
   if (!labels || Object.keys(labels).length === 0) {
     problems.push({

@@ -134,7 +134,8 @@ export class Reconciler {
         configMap: `${ns}/${POLICIES_CONFIGMAP}`,
         matchedPods: this.matchingPods(doc).length,
         kill: this.#killRecord(doc, now),
-        previous: doc.status,
+        // The schema types condition.type as any string; the reconciler only reads Accepted and Ready.
+        previous: doc.status as never,
         now,
       });
       if (sameStatus(status, doc.status)) continue;
