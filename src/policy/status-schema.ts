@@ -27,6 +27,19 @@ export const PolicyStatusSchema = Type.Object(
     killedBy: Type.Optional(Type.String({ maxLength: 253, description: 'who set spec.killed: alertmanager, kubectl, or a user name' })),
     killedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
     killReason: Type.Optional(Type.String({ maxLength: 1024 })),
+    // What the controller writes (src/k8s/controller/status.ts): the ConfigMap generation that carries this
+    // policy, and the last kill (who, when, why). Strict like the rest, so they must be listed here.
+    configMapGeneration: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+    kill: Type.Optional(
+      Type.Object(
+        {
+          by: Type.String({ maxLength: 253, description: 'who killed: alertmanager: ALERT, kubectl keybrake: USER' }),
+          at: Type.String({ format: 'date-time', maxLength: 64 }),
+          reason: Type.String({ maxLength: 1024 }),
+        },
+        Strict,
+      ),
+    ),
   },
   Strict,
 );
