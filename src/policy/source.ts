@@ -3,10 +3,10 @@
 // the start (a laptop user sees why at once); a ConfigMap source starts with
 // no policy and refuses every call until one loads.
 import type { CompiledPolicy } from './compiled.ts';
-import type { PolicyFeed } from './feed.ts';
+import type { PolicyDocuments, PolicyFeed } from './feed.ts';
 import type { PolicyLoader } from './loader.ts';
 import type { VendorPack } from '../vendors/pack.ts';
-import { PolicyError } from './documents.ts';
+import { parsePolicyTexts, PolicyError } from './documents.ts';
 import { noPolicyYet } from './no-policy.ts';
 
 export interface PolicySource {
@@ -45,7 +45,7 @@ export class FeedPolicySource implements PolicySource {
     await feed.start(
       (docs) => {
         const verdict = loader.deliver(docs);
-        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description} refused; keeping the last good policy`, verdict.problems));
+        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description}${namesOf(docs)} refused; keeping the last good policy`, verdict.problems));
         return verdict;
       },
       (err) => (started ? onError(err) : (firstFailure = err)),
@@ -66,4 +66,12 @@ export class FeedPolicySource implements PolicySource {
   stop(): void {
     this.#o.feed.stop();
   }
+}
+
+/** " (EgressPolicy a, b)": the operator reading a refused reload in the log learns which policy it was, not only the file. */
+function namesOf(docs: PolicyDocuments): string {
+  const names = parsePolicyTexts(docs.documents).parsed
+    .map((d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name)
+    .filter((n): n is string => typeof n === 'string' && n !== '');
+  return names.length ? ` (EgressPolicy ${names.join(', ')})` : '';
 }

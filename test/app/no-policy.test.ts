@@ -29,6 +29,9 @@ beforeEach(async () => {
   const ca = generateCa({ commonName: 'keybrake test mesh CA' });
   caPem = ca.certPem;
   const loader = new PolicyLoader({ validator: registryValidator(), podLabels: { app: 'support-agent' } });
+  // The fixture's secretRef, so /readyz's vendor-Secret check passes once the policy loads.
+  fs.mkdirSync(path.join(dir, 'secrets', 'stripe-live'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'secrets', 'stripe-live', 'apiKey'), 'sk_test_not_real');
   proxy = await startProxy({
     policySource: new FeedPolicySource({ feed, loader, packs: listPacks() }),
     caCertPem: ca.certPem,

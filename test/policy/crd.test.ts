@@ -45,7 +45,7 @@ describe('deploy/crds/egresspolicies.keybrake.dev.yaml', () => {
     expect(version).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
     expect(version.additionalPrinterColumns.map((c: Node) => c.name)).toEqual(['Enforcement', 'Killed', 'Vendors', 'Ready', 'Age']);
     expect(root.properties.spec.properties.killReason).toMatchObject({ type: 'string' });
-    expect(Object.keys(root.properties.status.properties)).toEqual(['conditions', 'observedGeneration', 'matchedPods', 'killedBy', 'killedAt', 'killReason']);
+    expect(Object.keys(root.properties.status.properties)).toEqual(['conditions', 'observedGeneration', 'matchedPods', 'killedBy', 'killedAt', 'killReason', 'configMapGeneration', 'kill']);
     expect(root.properties.status.properties.conditions.items.required).toEqual(['type', 'status', 'lastTransitionTime', 'reason', 'message']);
   });
 

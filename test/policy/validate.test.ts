@@ -27,6 +27,18 @@ describe('PolicyValidator', () => {
     expect(check([basePolicy()])).toEqual([]);
   });
 
+  it('accepts the status the controller writes (kubectl get -o yaml round trip), refuses unknown status fields', () => {
+    const status = {
+      observedGeneration: 3,
+      matchedPods: 2,
+      configMapGeneration: 7,
+      kill: { by: 'alertmanager: SpendSpike', at: '2026-12-02T06:00:00Z', reason: 'spend tripled' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Compiled', message: 'in ConfigMap agents/keybrake-policies', observedGeneration: 3, lastTransitionTime: '2026-12-02T06:00:00Z' }],
+    };
+    expect(problemsAfter((p) => (p.status = status))).toEqual([]);
+    expect(problemsAfter((p) => (p.status = { ...status, kill: { ...status.kill, who: 'x' } })).map(([path]) => path)).toEqual(['status.kill.who']);
+  });
+
   it('names apiVersion, kind and metadata problems', () => {
     expect(problemsAfter((p) => {
       p.apiVersion = 'keybrake.dev/v1';
