@@ -160,8 +160,8 @@ async function startGuarded(
   const ready = () => {
     const r = readiness({ serving, ledger, secrets, secretsDir: o.secretsDir, policy });
     // Not ready until a policy is in force: none loaded yet (the ConfigMap feed at first start), or none selects this pod.
-    if (policy.unloaded !== undefined || (o.policySource as { loaded?: boolean }).loaded === false) {
-      r.problems.unshift({ check: 'policy', message: policy.unloaded ?? 'no policy loaded yet: every call is refused' });
+    if (policy.unloaded !== undefined) {
+      r.problems.unshift({ check: 'policy', message: policy.unloaded });
       r.ready = false;
     }
     return r;

@@ -13,11 +13,17 @@ export interface PolicyLoaderOptions {
   validator: PolicyValidator;
   /** The pod's own labels (ConfigMap source): only documents whose spec.selector matches them apply. */
   podLabels?: Readonly<Record<string, string>>;
+  /**
+   * Number each policy with the source's version when it is a decimal (the ConfigMap's `generation`
+   * key the controller writes), so every sidecar of a namespace reports the controller's number.
+   */
+  versionIsGeneration?: boolean;
 }
 
 export class PolicyLoader {
   readonly #validator: PolicyValidator;
   readonly #labels?: Readonly<Record<string, string>>;
+  readonly #versionIsGeneration: boolean;
   #current?: CompiledPolicy;
   #generation = 0;
   #goodVersion?: string;
@@ -27,6 +33,7 @@ export class PolicyLoader {
   constructor(opts: PolicyLoaderOptions) {
     this.#validator = opts.validator;
     this.#labels = opts.podLabels;
+    this.#versionIsGeneration = opts.versionIsGeneration ?? false;
   }
 
   /** The policy in force, or undefined while none was ever loaded (or none selects this pod). */
@@ -68,7 +75,7 @@ export class PolicyLoader {
     try {
       policy = compilePolicies(selected.map((d) => d.value) as never, {
         validator: this.#validator,
-        generation: this.#generation + 1,
+        generation: this.#nextGeneration(docs.version),
         documentNames: selected.map((d) => d.document),
       });
     } catch (err) {
@@ -81,6 +88,11 @@ export class PolicyLoader {
     this.#generation = policy.generation;
     return this.#accept(policy);
   };
+
+  #nextGeneration(version: string): number {
+    if (this.#versionIsGeneration && /^[1-9][0-9]{0,14}$/.test(version)) return Number(version);
+    return this.#generation + 1;
+  }
 
   #accept(policy: CompiledPolicy): LoadVerdict {
     this.#problems = [];

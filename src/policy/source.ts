@@ -45,7 +45,7 @@ export class FeedPolicySource implements PolicySource {
     await feed.start(
       (docs) => {
         const verdict = loader.deliver(docs);
-        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description}${namesOf(docs)} refused; keeping the last good policy`, verdict.problems));
+        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description}${namesOf(docs)} refused; ${loader.current ? 'keeping the last good policy' : 'every call is refused'}`, verdict.problems));
         return verdict;
       },
       (err) => (started ? onError(err) : (firstFailure = err)),

@@ -56,8 +56,8 @@ afterAll(async () => {
 describe('control plane', { timeout: 120_000 }, () => {
   it('a sidecar that never loaded a policy refuses every call in the vendor\'s shape and is not ready', async () => {
     const r = await refund(a1, agent.key, 100);
-    expect(r).toMatchObject({ ok: false, code: 'keybrake_killed' });
-    expect(r.message).toMatch(/no policy loaded yet from ConfigMap agents\/keybrake-policies/);
+    expect(r).toMatchObject({ ok: false, code: 'keybrake_no_policy' });
+    expect(r.message).toMatch(/no policy is loaded from ConfigMap agents\/keybrake-policies/);
     expect((await a1.admin('/readyz')).status).toBe(503);
     expect(c.fakeStripe.received.length).toBe(0);
   });
@@ -67,7 +67,7 @@ describe('control plane', { timeout: 120_000 }, () => {
     for (const sc of [a1, a2]) await eventually(async () => expect(await refund(sc, agent.key, 300)).toEqual({ ok: true }), 30_000, 50);
     expect((await a1.admin('/readyz')).status).toBe(200);
     // billing-0's labels do not match: it keeps refusing, now saying why.
-    await eventually(async () => expect((await refund(unselected, agent.key, 300)).message).toMatch(/no EgressPolicy in ConfigMap agents\/keybrake-policies selects this pod/), 30_000, 50);
+    await eventually(async () => expect((await refund(unselected, agent.key, 300)).message).toMatch(/no policy is loaded from ConfigMap agents\/keybrake-policies: no EgressPolicy selects this pod/), 30_000, 50);
     const cm = c.configMap('agents')!;
     expect(Object.keys(cm.data).sort()).toEqual(['generation', 'refunds.yaml']);
     expect(cm.metadata.labels['app.kubernetes.io/part-of']).toBe('keybrake');
@@ -117,7 +117,7 @@ describe('control plane', { timeout: 120_000 }, () => {
   });
 
   it('a policy in namespace agents never reaches a sidecar in team-b', async () => {
-    expect(await refund(b1, agent.key, 100)).toMatchObject({ ok: false, code: 'keybrake_killed' });
+    expect(await refund(b1, agent.key, 100)).toMatchObject({ ok: false, code: 'keybrake_no_policy' });
     expect(c.configMap('team-b')).toBeUndefined();
     c.double.seed(EGP, 'egresspolicies', policyObject(agent.sha256, { name: 'b-only', namespace: 'team-b', max: 50 }) as never);
     await eventually(async () => expect(await refund(b1, agent.key, 40)).toEqual({ ok: true }), 30_000, 50);

@@ -64,4 +64,25 @@ describe('PolicyLoader', () => {
     expect(loader.deliver(docs('3', { 'a.yaml': selecting('a', { app: 'support' }) }))).toEqual({ ok: true, generation: 2 });
     expect(seen).toEqual([1, undefined, 2]);
   });
+
+  it('a listener that throws refuses the policy: the last good one stays, the error is the problem', () => {
+    const loader = new PolicyLoader({ validator: fakeValidator });
+    loader.deliver(docs('1', { 'a.yaml': selecting('a', undefined) }));
+    const first = loader.current;
+    loader.onChange(() => {
+      throw new Error('refusing to mint a certificate for "b.fakepay.test"');
+    });
+    expect(loader.deliver(docs('2', { 'b.yaml': selecting('b', undefined) }))).toEqual({
+      ok: false,
+      problems: [{ document: 'test', path: '', message: 'refusing to mint a certificate for "b.fakepay.test"' }],
+    });
+    expect(loader.current).toBe(first);
+  });
+
+  it('numbers with the source version when told it is the generation (the ConfigMap key)', () => {
+    const loader = new PolicyLoader({ validator: fakeValidator, versionIsGeneration: true });
+    expect(loader.deliver(docs('7', { 'a.yaml': selecting('a', undefined) }))).toEqual({ ok: true, generation: 7 });
+    // Not a decimal generation: counted on from the last one.
+    expect(loader.deliver(docs('rv-12', { 'b.yaml': selecting('b', undefined) }))).toEqual({ ok: true, generation: 8 });
+  });
 });

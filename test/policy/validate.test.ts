@@ -166,6 +166,13 @@ describe('PolicyValidator', () => {
       ]);
     });
 
+    it('refuses a pattern JavaScript accepts but RE2, the engine rules run on, does not', () => {
+      const where = `${rule0}.where`;
+      expect(problemsAfter((p) => {
+        p.spec.vendors[0].rules[0].where = { description: { matches: '^(?!refund)(a)\\1$' } };
+      })).toEqual([[`${where}.description.matches`, expect.stringMatching(/^does not compile: .*RE2 syntax: no backreferences or lookaround/)]]);
+    });
+
     it('compiles CEL at load and names what is wrong', () => {
       const cel = (expr: string) => problemsAfter((p) => (p.spec.vendors[0].rules[0].cel = expr));
       expect(cel('request.body.amount <= 5000')).toEqual([]);
