@@ -139,7 +139,8 @@ export function vendorEntrySchema(vendorIds: readonly string[]) {
       unitPrices: Type.Optional(UnitPricesSchema),
       maxCallMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Twilio: minutes assumed for a call without TimeLimit' })),
       hosts: Type.Optional(Type.Array(Hostname('a lowercase hostname'), { minItems: 1, maxItems: 16, description: "overrides the pack's hosts" })),
-      shops: Type.Optional(Type.Array(Hostname('a shop host like acme.myshopify.com'), { minItems: 1, maxItems: 64, description: 'Shopify: the shops this entry governs; any other shop is refused' })),
+      // The same host shape the Shopify pack routes on (SHOP_HOST in src/vendors/shopify/index.ts).
+      shops: Type.Optional(Type.Array(Text(253, { pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.myshopify\\.com$', description: 'a shop host like acme.myshopify.com (lowercase)' }), { minItems: 1, maxItems: 64, description: 'Shopify: the shops this entry governs; any other shop is refused' })),
       shopCurrency: Type.Optional(Type.String({ maxLength: 3, ...CURRENCY, description: 'Shopify: the shops\' currency, what amounts without a currency code are in' })),
     },
     Strict,

@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { shopifyPack } from '../../src/vendors/shopify/index.ts';
 import type { CostEstimate, OperationPart, ParsedBody, PriceContext, Refusal } from '../../src/vendors/pack.ts';
-import { validatePolicies } from '../../src/policy/validate.ts';
-import { getPack } from '../../src/vendors/registry.ts';
+import type { EgressPolicy } from '../../src/policy/schema.ts';
+import { formatProblem } from '../../src/policy/feed.ts';
+import { registryValidator } from '../../src/commands/policy-setup.ts';
 import { parseYamlPolicy } from './shopify-policy.ts';
 import { vendorRequest } from './vendor-request.ts';
 import fs from 'node:fs';
@@ -267,14 +268,15 @@ describe('shopify: refusals and policy', () => {
   });
 
   it('validates shops and shopCurrency, and claims each shop as a host', () => {
+    const problems = (doc: EgressPolicy) => registryValidator().check([{ document: 'shop-agent.yaml', value: doc }]).map(formatProblem).join('\n');
     const ok = parseYamlPolicy(['acme.myshopify.com', 'acme-eu.myshopify.com'], 'usd');
-    expect(validatePolicies([ok], getPack, ['shopify'])).toEqual([]);
+    expect(problems(ok)).toEqual('');
     const bad = parseYamlPolicy(['acme.example.com', 'Acme.myshopify.com'], 'USD');
-    expect(validatePolicies([bad], getPack, ['shopify']).join('\n')).toMatch(
-      /shops\[0\]: "acme\.example\.com" is not a shop host[\s\S]*shops\[1\][\s\S]*shopCurrency/,
-    );
+    expect(problems(bad)).toMatch(/shops\[0\]: "acme\.example\.com" is not a shop host[\s\S]*shops\[1\][\s\S]*shopCurrency/);
+    const noCurrency = parseYamlPolicy(['acme.myshopify.com'], 'usd').spec.vendors.map(({ shopCurrency: _, ...entry }) => entry);
+    expect(problems({ ...ok, spec: { vendors: noCurrency } })).toMatch(/shopCurrency: the shops' currency as a lowercase ISO code \(usd, eur\) is required/);
     const twice = parseYamlPolicy(['acme.myshopify.com'], 'usd', 2);
-    expect(validatePolicies([twice], getPack, ['shopify']).join('\n')).toMatch(/host acme\.myshopify\.com is already governed/);
+    expect(problems(twice)).toMatch(/host acme\.myshopify\.com is already governed/);
   });
 });
 
