@@ -95,7 +95,7 @@ describe('the CRD CEL rules (evaluated with @bufbuild/cel)', () => {
   });
 
   const cases: Array<[string, (s: Node) => void, string[]]> = [
-    ['unknown vendor', (s) => (s.vendors[0].vendor = 'strype'), ['vendors[0].vendor: unknown vendor "strype"; valid vendors: stripe, twilio, resend, postmark']],
+    ['unknown vendor', (s) => (s.vendors[0].vendor = 'strype'), ['vendors[0].vendor: unknown vendor "strype"; valid vendors: stripe, twilio, resend, postmark, shopify']],
     ['duplicate agent key id', (s) => s.vendors[0].agentKeys.push({ id: 'support-1', sha256: 'b'.repeat(64) }), ['vendors[0].agentKeys: agent key ids must be unique within the list']],
     ['duplicate agent key hash', (s) => s.vendors[0].agentKeys.push({ id: 'support-2', sha256: s.vendors[0].agentKeys[0].sha256 }), ['vendors[0].agentKeys: agent key hashes must be unique within the list']],
     ['duplicate cap name', (s) => s.vendors[0].caps.push({ name: 'per-minute', window: '1h', maxRequests: 1 }), ['vendors[0].caps: cap names must be unique within the list']],
