@@ -288,6 +288,6 @@ describe('shopify: docs/vendors.md', () => {
     const entry = (parseYaml(snippet!) as unknown[])[0] as Record<string, unknown>;
     (entry.agentKeys as Array<{ sha256: string }>)[0]!.sha256 = 'a'.repeat(64);
     const policy = { apiVersion: 'keybrake.dev/v1alpha1', kind: 'EgressPolicy', metadata: { name: 'docs' }, spec: { vendors: [entry] } };
-    expect(validatePolicies([policy as never], getPack, ['shopify'])).toEqual([]);
+    expect(registryValidator().check([{ document: 'docs/vendors.md', value: policy }])).toEqual([]);
   });
 });
