@@ -33,6 +33,13 @@ describe('charts/keybrake', () => {
     }
   });
 
+  it('the CRD is installed from crds/ and validates as a CustomResourceDefinition', async () => {
+    const crds = parseObjects(helmTemplate([], ['--include-crds'])).filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name)).toEqual(['egresspolicies.keybrake.dev']);
+    await validateObject(crds[0]);
+    expect(parseObjects(helmTemplate()).some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
   it('the byo-ca variant renders no cert-manager object for the mesh CA, and nothing else changes', () => {
     const base = byKey(parseObjects(helmTemplate()));
     const byo = byKey(parseObjects(helmTemplate(['ci/byo-ca-values.yaml'])));

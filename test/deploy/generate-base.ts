@@ -38,7 +38,7 @@ export function generatedBase(): Map<string, string> {
   const files = new Map<string, string>();
   files.set('namespace.yaml', HEADER + NAMESPACE_YAML);
   for (const [source, docs] of bySource) files.set(source, HEADER + docs.join('---\n'));
-  const resources = ['namespace.yaml', ...[...bySource.keys()].sort()];
+  const resources = ['namespace.yaml', '../crds', ...[...bySource.keys()].sort()];
   files.set(
     'kustomization.yaml',
     `${HEADER}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join('')}`,
@@ -47,6 +47,8 @@ export function generatedBase(): Map<string, string> {
 }
 
 export function writeBase(): void {
+  fs.mkdirSync(path.dirname(CRD_CHART_COPY), { recursive: true });
+  fs.copyFileSync(CRD_SOURCE, CRD_CHART_COPY);
   fs.rmSync(BASE_DIR, { recursive: true, force: true });
   fs.mkdirSync(BASE_DIR, { recursive: true });
   for (const [name, text] of generatedBase()) fs.writeFileSync(path.join(BASE_DIR, name), text);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_DIR, generatedBase } from './generate-base.ts';
+import { BASE_DIR, CRD_CHART_COPY, CRD_SOURCE, generatedBase } from './generate-base.ts';
 import { validateObject } from './models.ts';
 import { NAMESPACE, byKey, helmTemplate, kustomize, parseObjects, type K8sObject } from './render.ts';
 
@@ -27,9 +27,14 @@ describe('deploy/base', () => {
     for (const [name, text] of expected) expect(fs.readFileSync(path.join(BASE_DIR, name), 'utf8'), name).toBe(text);
   });
 
+  it('the chart ships the CRD byte for byte as deploy/crds has it (one source, gen:crd)', () => {
+    expect(fs.readFileSync(CRD_CHART_COPY, 'utf8')).toBe(fs.readFileSync(CRD_SOURCE, 'utf8'));
+  });
+
   it('`kubectl kustomize deploy/base` equals the chart with default values, object by object', () => {
     const objects = kustomize('deploy/base');
     expectSameObjects(objects, helmInstallObjects());
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name)).toEqual(['egresspolicies.keybrake.dev']);
   });
 
   it('every object of the base validates against its Kubernetes schema', async () => {
