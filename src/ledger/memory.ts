@@ -27,6 +27,10 @@ class MemoryStore implements LedgerStore {
     return fn();
   }
 
+  nested<T>(fn: () => T): T {
+    return fn();
+  }
+
   usage(key: string, now: number): number {
     const bucket = this.buckets.get(key);
     if (bucket && bucket.expiresAt <= now) this.buckets.delete(key);

@@ -1,12 +1,14 @@
 // The default ledger: a SQLite file in the state directory (node:sqlite, WAL),
-// so usage survives a container restart. Each ledger call is one IMMEDIATE
-// transaction: check and increment happen under SQLite's write lock, which
-// also keeps two processes on the same file from overshooting a cap.
+// so usage survives a container restart. The ledger calls of one event-loop
+// turn run in one IMMEDIATE transaction (group-commit.ts), each in its own
+// savepoint: check and increment happen under SQLite's write lock, which also
+// keeps two processes on the same file (--workers) from overshooting a cap.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { HeldCharge, LedgerStore, StoredReservation } from './store-ledger.ts';
 import { StoreLedger } from './store-ledger.ts';
+import { checkpointInBackground, type Checkpointer } from './checkpointer.ts';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 
@@ -79,11 +81,13 @@ class SqliteStore implements LedgerStore {
   private readonly db: DatabaseSync;
   private readonly q: Record<keyof typeof SQL, StatementSync>;
   private lastSweep = -Infinity;
+  private readonly checkpointer: Checkpointer;
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
     this.db.exec(SCHEMA);
     this.q = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, this.db.prepare(sql)])) as SqliteStore['q'];
+    this.checkpointer = checkpointInBackground(this.db, path);
   }
 
   transaction<T>(fn: () => T): T {
@@ -93,7 +97,20 @@ class SqliteStore implements LedgerStore {
       this.db.exec('COMMIT');
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  nested<T>(fn: () => T): T {
+    this.db.exec('SAVEPOINT call');
+    try {
+      const result = fn();
+      this.db.exec('RELEASE call');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK TO call');
+      this.db.exec('RELEASE call');
       throw err;
     }
   }
@@ -167,8 +184,9 @@ class SqliteStore implements LedgerStore {
     return Number((this.q.countMembers.get(key) as Row).n);
   }
 
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+  async close(): Promise<void> {
+    await this.checkpointer.stop();
+    if (this.db.isOpen) this.db.close(); // the last connection to close checkpoints what is left
   }
 
   /** Drop what expired under keys that are not asked about again (finished runs, old buckets). */
@@ -187,5 +205,5 @@ class SqliteStore implements LedgerStore {
 /** Opens (creating if needed) the ledger file in `stateDir`. */
 export function openSqliteLedger(stateDir: string): StoreLedger {
   mkdirSync(stateDir, { recursive: true });
-  return new StoreLedger('sqlite', new SqliteStore(join(stateDir, LEDGER_FILE)));
+  return new StoreLedger('sqlite', new SqliteStore(join(stateDir, LEDGER_FILE)), { groupCommit: true });
 }

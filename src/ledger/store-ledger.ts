@@ -4,6 +4,7 @@
 // the same rules as Lua (redis-scripts.ts) because there the check and the
 // increment must happen inside the server.
 import type { ChargeWindow, Ledger, ReserveInput, ReserveOutcome, Settlement } from './ledger.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /** How long an Idempotency-Key keeps mapping to its first reservation (Stripe prunes keys after 24 h). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +32,8 @@ export interface StoredReservation {
 /** Storage primitives; every call happens inside `transaction`. */
 export interface LedgerStore {
   transaction<T>(fn: () => T): T;
+  /** Inside `transaction`: runs fn so that a throw undoes fn's writes alone. */
+  nested<T>(fn: () => T): T;
   /** held + committed for `key` at `now`; drops expired entries and buckets. */
   usage(key: string, now: number): number;
   hold(charge: HeldCharge, requestId: string): void;
@@ -42,7 +45,7 @@ export interface LedgerStore {
   remember(idempotencyKey: string, requestId: string, expiresAt: number): void;
   forget(idempotencyKey: string, requestId: string): void;
   countIdentical(key: string, member: string, windowMs: number, now: number): number;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export function expiryOf(window: ChargeWindow, now: number): number {
@@ -73,16 +76,29 @@ export function exceededOutcome(input: ReserveInput, index: number, used: number
 export class StoreLedger implements Ledger {
   readonly name: string;
   private readonly store: LedgerStore;
+  /** Set for stores whose commit costs I/O (SQLite): the calls of one event-loop turn share one transaction. */
+  private readonly group?: GroupCommit;
 
-  constructor(name: string, store: LedgerStore) {
+  constructor(name: string, store: LedgerStore, opts: { groupCommit?: boolean } = {}) {
     this.name = name;
     this.store = store;
+    if (opts.groupCommit) this.group = new GroupCommit(store);
+  }
+
+  /** One ledger call, atomic: alone in its own transaction, or in this turn's group transaction. */
+  private atomic<T>(fn: () => T): Promise<T> {
+    if (this.group) return this.group.submit(fn);
+    try {
+      return Promise.resolve(this.store.transaction(fn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async reserve(input: ReserveInput): Promise<ReserveOutcome> {
     assertAmounts(input);
     const { store } = this;
-    return store.transaction(() => {
+    return this.atomic((): ReserveOutcome => {
       if (input.charges.length === 0) return { ok: true };
       if (input.idempotencyKey !== undefined) {
         const first = store.idempotent(input.idempotencyKey, input.now);
@@ -117,7 +133,7 @@ export class StoreLedger implements Ledger {
       throw new RangeError('ledger commit amounts must be non-negative safe integers');
     }
     const { store } = this;
-    store.transaction(() => {
+    await this.atomic(() => {
       const r = store.reservation(requestId);
       // First settle wins; a hold past holdUntil has already become committed.
       if (!r || r.state !== 'held' || now >= r.holdUntil) return;
@@ -138,14 +154,15 @@ export class StoreLedger implements Ledger {
   }
 
   async usage(keys: Array<{ key: string; window: ChargeWindow }>, now: number): Promise<number[]> {
-    return this.store.transaction(() => keys.map((k) => this.store.usage(k.key, now)));
+    return this.atomic(() => keys.map((k) => this.store.usage(k.key, now)));
   }
 
   async countIdentical(key: string, member: string, windowMs: number, now: number): Promise<number> {
-    return this.store.transaction(() => this.store.countIdentical(key, member, windowMs, now));
+    return this.atomic(() => this.store.countIdentical(key, member, windowMs, now));
   }
 
   async close(): Promise<void> {
-    this.store.close();
+    this.group?.commit(); // what callers were promised is stored before the file closes
+    await this.store.close();
   }
 }

@@ -10,6 +10,8 @@ export const BENCH_SECRETS: Record<string, string> = { 'stripe-live/apiKey': REA
 export interface BenchPolicyOptions {
   /** Two caps that never run out: a 24h spend cap and a per-day request count. */
   caps?: boolean;
+  /** One 24h spend cap that never runs out (the issue's "one spend cap"). */
+  spendCap?: boolean;
 }
 
 export function benchAgentKey(): { key: string; sha256: string } {
@@ -22,7 +24,11 @@ export function tenRulePolicy(agentKeySha256: string, o: BenchPolicyOptions = {}
       caps:
         - {name: daily-spend, window: 24h, maxSpend: {amount: "100000000.00", currency: usd}}
         - {name: daily-calls, window: day, timeZone: Europe/Berlin, maxRequests: 1000000000}`
-    : '';
+    : o.spendCap
+      ? `
+      caps:
+        - {name: daily-spend, window: 24h, maxSpend: {amount: "100000000.00", currency: usd}}`
+      : '';
   return `apiVersion: keybrake.dev/v1alpha1
 kind: EgressPolicy
 metadata:

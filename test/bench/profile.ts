@@ -1,0 +1,56 @@
+// CPU profile of a keybrake proxy under wrk (Stripe charges.create form POSTs,
+// the ten-rule policy), summarised per package and per function by
+// cpuprofile.ts. Rerunnable, so before/after figures come from the same script.
+// Run: node test/bench/profile.ts [defaults|cap|memory] [--seconds N] [--keep DIR]
+//   defaults: SQLite ledger + SQLite audit, no cap; cap: the same with one 24h spend cap;
+//   memory: --ledger memory --audit none.
+import fs from 'node:fs';
+import path from 'node:path';
+import { BENCH_SECRETS, benchAgentKey, chargeHeaders, ms, rate, runWrk, startKeybrake, startUpstream, tempDir, tenRulePolicy, us } from './lib.ts';
+import { formatSummary, summarizeProfile } from './cpuprofile.ts';
+
+const CONFIGS = {
+  defaults: { ledger: 'sqlite', audit: 'sqlite', spendCap: false },
+  cap: { ledger: 'sqlite', audit: 'sqlite', spendCap: true },
+  memory: { ledger: 'memory', audit: 'none', spendCap: false },
+} as const;
+
+export async function profileKeybrake(config: keyof typeof CONFIGS, seconds: number, keepDir?: string): Promise<string> {
+  const c = CONFIGS[config];
+  const dir = keepDir ?? tempDir('keybrake-bench-prof-');
+  fs.mkdirSync(dir, { recursive: true });
+  const upstream = await startUpstream();
+  const agent = benchAgentKey();
+  const spawnedAt = performance.now();
+  let measuredFrom = 0;
+  const kb = await startKeybrake({
+    policyYaml: tenRulePolicy(agent.sha256, { spendCap: c.spendCap }),
+    upstream,
+    secrets: BENCH_SECRETS,
+    ledger: c.ledger,
+    audit: c.audit,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  try {
+    await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), durationSec: 2, serverPid: kb.pid });
+    measuredFrom = performance.now() - spawnedAt; // startup and warm-up are left out of the summary
+    const r = await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), durationSec: seconds, serverPid: kb.pid });
+    console.log(`keybrake ${config}: ${rate(r.rps)}, p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, CPU ${us(r.cpuUsPerRequest)}/req, non-2xx ${r.non2xx}`);
+  } finally {
+    await kb.close();
+    await upstream.close();
+  }
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+  const summary = formatSummary(summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), 30, measuredFrom));
+  if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+  return summary;
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const config = (args.find((a) => a in CONFIGS) ?? 'defaults') as keyof typeof CONFIGS;
+  const at = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  console.log(await profileKeybrake(config, Number(at('--seconds') ?? 10), at('--keep')));
+  process.exit(0);
+}
