@@ -35,11 +35,19 @@ export async function openAuditSinks(opts: OpenAuditOptions): Promise<MonitoredA
   return sinks;
 }
 
-/** Redacts each record once, then writes it to every sink. A throwing sink never stops the others. */
+/**
+ * Redacts each record once, then writes it to every sink. A throwing sink never
+ * stops the others. write() only queues: redaction, the log line and the store
+ * queue run once per event-loop turn (setImmediate), after the I/O callbacks of
+ * that turn — so the responses those callbacks wrote are out before any audit
+ * work, and nothing the agent waits for pays for it.
+ */
 export class AuditFanout implements AuditSink {
   readonly name = 'fanout';
   readonly sinks: readonly MonitoredAuditSink[];
   readonly #log?: Logger;
+  #queued: AuditRecord[] = [];
+  #scheduled?: NodeJS.Immediate;
 
   constructor(sinks: readonly MonitoredAuditSink[], log?: Logger) {
     this.sinks = sinks;
@@ -47,21 +55,34 @@ export class AuditFanout implements AuditSink {
   }
 
   write(record: AuditRecord): void {
-    const redacted = redactRecord(record);
-    for (const sink of this.sinks) {
-      try {
-        sink.write(redacted);
-      } catch (err) {
-        this.#log?.error({ sink: sink.name, eventId: redacted.eventId, err }, 'audit sink write failed');
+    this.#queued.push(record);
+    this.#scheduled ??= setImmediate(() => this.#deliver());
+  }
+
+  #deliver(): void {
+    clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const batch = this.#queued;
+    this.#queued = [];
+    for (const record of batch) {
+      const redacted = redactRecord(record);
+      for (const sink of this.sinks) {
+        try {
+          sink.write(redacted);
+        } catch (err) {
+          this.#log?.error({ sink: sink.name, eventId: redacted.eventId, err }, 'audit sink write failed');
+        }
       }
     }
   }
 
   async flush(): Promise<void> {
+    this.#deliver();
     await Promise.all(this.sinks.map((s) => s.flush()));
   }
 
   async close(): Promise<void> {
+    this.#deliver();
     await Promise.all(this.sinks.map((s) => s.close()));
   }
 

@@ -29,6 +29,22 @@ function rows(file: string, sql = 'SELECT * FROM audit_events ORDER BY seq'): Ar
 }
 
 describe('SQLite audit sink', () => {
+  it('stores a batch larger than one multi-row INSERT, in order, every field of every row', async () => {
+    const file = path.join(freshDir(), 'audit.db');
+    const sink = await openSqliteSink({ file, log: captureLog().log });
+    const written = Array.from({ length: 123 }, (_, i) => record({ amount: i, reason: `row ${i}`, idempotencyKey: i % 2 ? `idem-${i}` : undefined }));
+    for (const r of written) sink.write(r);
+    sink.write(written[60]); // a duplicate inside the batch stays one row
+    await sink.close();
+    const stored = rows(file);
+    expect(stored).toHaveLength(123);
+    stored.forEach((row, i) => {
+      for (const [field, column] of Object.entries(COLUMNS)) {
+        expect(row[column], `${field} of row ${i}`).toEqual(written[i][field as keyof AuditRecord] ?? null);
+      }
+    });
+  });
+
   it('stores every field of a record, once per event id, however often it is written', async () => {
     const file = path.join(freshDir(), 'audit.db');
     const sink = await openSqliteSink({ file, log: captureLog().log });

@@ -1,101 +1,124 @@
-// Issue 2's bench: Stripe-shaped charges.create form POSTs over keep-alive, in
-// one run, (a) straight to the static upstream, (b) through nginx doing TLS
-// termination and a header swap only, (c) through keybrake with the ten-rule
-// policy on `--ledger memory --audit none` (the pure data-plane figure: no
-// ledger or audit store I/O; the stdout audit line is still written). A bare
-// Node forwarder (node-floor.ts) is measured too, as the floor for Node.
-// Maximum throughput with wrk; added latency with a fixed-rate open loop.
+// The data-plane bench (issue 15): Stripe-shaped charges.create form POSTs over
+// keep-alive, in ONE run, against: the upstream directly; nginx doing TLS
+// termination and a header swap; three bare Node forwarders (node-floor.ts:
+// Pool.request — "the forwarder" every ratio is taken against — then
+// Pool.stream and Pool.dispatch); and keybrake with the ten-rule policy in each
+// configuration: its defaults (SQLite ledger, SQLite audit), one spend cap on
+// SQLite, one spend cap on Redis with the audit in PostgreSQL, the pure data
+// plane (memory ledger, no audit store), and the defaults with --workers 2.
+// Maximum throughput with wrk (closed loop), then a paced 500 req/s open loop.
+// KEYBRAKE_BENCH_ONLY=name,name runs only those rows (quick comparisons).
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import {
-  BENCH_SECRETS, CORES, REAL_STRIPE_KEY, STRIPE_HOST,
-  benchAgentKey, benchSeconds, chargeHeaders, ms, us, nginxInstalled, printTable, rate, ratio,
+  BENCH_SECRETS, CORES, FLOOR_MODES, REAL_STRIPE_KEY, STRIPE_HOST,
+  benchAgentKey, benchSeconds, chargeHeaders, nginxInstalled, rssMiB,
   runOpenLoop, runWrk, startHeaderSwapProxy, startNodeFloor, startKeybrake, startUpstream, tenRulePolicy,
-  type LoadResult, type OpenLoopResult,
+  type BenchUpstream,
 } from './lib.ts';
+import { reportDataPlane, type Row } from './dataplane-report.ts';
 
 const FIXED_RATE = 500;
 const CONNECTIONS = 32;
 
 interface Contender {
   name: string;
-  port: number;
-  headers: Record<string, string>;
-  /** The process measured (CPU per request). */
-  pid?: number;
-  /** wrk's core: never the core of the server measured. */
-  loadCore: number;
-  close(): Promise<void>;
+  note: string;
+  start(): Promise<{ port: number; pid: number; headers: Record<string, string>; loadCore: number; close(): Promise<void> }>;
 }
 
 export async function run(): Promise<void> {
   const seconds = benchSeconds(10);
-  console.log(`\n== data plane: Stripe charges.create form POSTs, keep-alive, wrk -t1 -c${CONNECTIONS}, ${seconds} s each`);
-  console.log('   keybrake: ten-rule policy, --ledger memory --audit none (pure data plane: no ledger/audit store I/O)');
+  console.log(`\n== data plane: Stripe charges.create form POSTs, keep-alive, wrk -t1 -c${CONNECTIONS}, ${seconds} s each, then a paced ${FIXED_RATE} req/s`);
   const upstream = await startUpstream();
-  console.log(`   upstream: ${upstream.kind}, one worker, fixed charge JSON, on core ${CORES.load}; proxies on core ${CORES.server}`);
-  const agent = benchAgentKey();
-  const contenders: Contender[] = [
-    // Direct: the upstream is the server measured, so wrk takes the other core.
-    { name: 'direct', port: upstream.port, pid: upstream.pid, headers: chargeHeaders(REAL_STRIPE_KEY), loadCore: CORES.server, close: async () => {} },
-  ];
+  console.log(`   upstream: ${upstream.kind}, one worker, fixed charge JSON, on core ${CORES.load}; servers measured on core ${CORES.server} (--workers 2: unpinned)`);
+  const only = process.env.KEYBRAKE_BENCH_ONLY?.split(',').map((s) => s.trim());
+  const stores: { redis?: TestRedis; pg?: TestPostgres } = {};
+  const rows: Row[] = [];
   try {
-    if (nginxInstalled()) {
-      const nginx = await startHeaderSwapProxy({ host: STRIPE_HOST, upstream, authorization: `Bearer ${REAL_STRIPE_KEY}` });
-      contenders.push({ name: 'nginx', port: nginx.port, pid: nginx.pid, headers: chargeHeaders(agent.key), loadCore: CORES.load, close: nginx.close });
-    } else {
-      console.log('   nginx is not installed: skipping the nginx baseline (apt-get install nginx-light)');
+    for (const c of contenders(upstream, stores)) {
+      if (only && !only.includes(c.name)) continue;
+      let server;
+      try {
+        server = await c.start();
+      } catch (err) {
+        console.log(`   ${c.name}: not run — ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
+      try {
+        const target = { port: server.port, headers: server.headers };
+        const max = await runWrk({ ...target, connections: CONNECTIONS, durationSec: seconds, warmupSec: 2, core: server.loadCore, serverPid: server.pid });
+        const rss = rssMiB(server.pid);
+        const paced = await runOpenLoop({ ...target, rate: FIXED_RATE, durationSec: seconds, warmupSec: 1 });
+        rows.push({ name: c.name, note: c.note, max, paced, rssMiB: rss });
+      } finally {
+        await server.close();
+      }
     }
-    const floor = await startNodeFloor({ host: STRIPE_HOST, upstream, authorization: `Bearer ${REAL_STRIPE_KEY}` });
-    contenders.push({ name: 'node floor', port: floor.port, pid: floor.pid, headers: chargeHeaders(agent.key), loadCore: CORES.load, close: floor.close });
-    const kb = await startKeybrake({ policyYaml: tenRulePolicy(agent.sha256), upstream, secrets: BENCH_SECRETS, ...profiling() });
-    contenders.push({ name: 'keybrake', port: kb.port, pid: kb.pid, headers: chargeHeaders(agent.key), loadCore: CORES.load, close: () => kb.close() });
-
-    const max = new Map<string, LoadResult>();
-    for (const c of contenders) {
-      max.set(c.name, await runWrk({ port: c.port, headers: c.headers, connections: CONNECTIONS, durationSec: seconds, warmupSec: 2, core: c.loadCore, serverPid: c.pid }));
-    }
-    const fixed = new Map<string, OpenLoopResult>();
-    for (const c of contenders.filter((c) => c.name !== 'node floor')) {
-      fixed.set(c.name, await runOpenLoop({ port: c.port, headers: c.headers, rate: FIXED_RATE, durationSec: seconds, warmupSec: 1 }));
-    }
-    report(max, fixed, seconds);
   } finally {
-    for (const c of contenders) await c.close();
+    await stores.redis?.cleanup();
+    await stores.pg?.cleanup();
     await upstream.close();
   }
+  reportDataPlane(rows, { rate: FIXED_RATE, seconds });
 }
 
-function report(max: Map<string, LoadResult>, fixed: Map<string, OpenLoopResult>, seconds: number): void {
-  console.log('\nmaximum throughput (closed loop)');
-  printTable(
-    ['target', 'req/s', 'p50', 'p99', 'CPU/req', 'non-2xx', 'errors'],
-    [...max].map(([name, r]) => [name, rate(r.rps), ms(r.p50Ms), ms(r.p99Ms), us(r.cpuUsPerRequest), String(r.non2xx), String(r.socketErrors)]),
-  );
-  console.log('(CPU/req: CPU time of the server measured per request, all its threads; less sensitive than req/s to other load on the machine)');
-  const kb = max.get('keybrake')?.rps ?? NaN;
-  const nginx = max.get('nginx')?.rps;
-  console.log(`keybrake/direct: ${ratio(kb, max.get('direct')?.rps ?? NaN)}`);
-  console.log(`keybrake/node floor: ${ratio(kb, max.get('node floor')?.rps ?? NaN)}   (node floor: TLS + undici forward + header swap, nothing else)`);
-  if (nginx !== undefined) {
-    console.log(`keybrake/nginx:  ${ratio(kb, nginx)}   (target ≥ 35%)`);
-    const cpu = (name: string) => max.get(name)?.cpuUsPerRequest ?? NaN;
-    console.log(`by CPU per request, nginx/keybrake: ${ratio(cpu('nginx'), cpu('keybrake'))}   (the same ratio, free of other load)`);
-  }
-
-  console.log(`\nfixed rate: ${FIXED_RATE} req/s for ${seconds} s (open loop, latency to the last response byte)`);
-  printTable(
-    ['target', 'p50', 'p99', 'max', 'non-2xx', 'errors', 'gen lag'],
-    [...fixed].map(([name, r]) => [name, ms(r.latency.p50Ms), ms(r.latency.p99Ms), ms(r.latency.maxMs), String(r.non2xx), String(r.errors), ms(r.maxLagMs)]),
-  );
-  const added = (fixed.get('keybrake')?.latency.p99Ms ?? NaN) - (fixed.get('direct')?.latency.p99Ms ?? NaN);
-  console.log(`p99 added by keybrake (keybrake p99 − direct p99): ${ms(added)}   (target ≤ 1 ms)`);
-  const refused = [...max.values(), ...fixed.values()].some((r) => r.non2xx > 0);
-  if (refused) console.log('WARNING: some responses were not 2xx: those figures are not of forwarded calls.');
-}
-
-/** KEYBRAKE_BENCH_PROFILE=DIR: the keybrake process writes a V8 CPU profile there on exit. */
-function profiling(): { nodeArgs?: string[] } {
-  const dir = process.env.KEYBRAKE_BENCH_PROFILE;
-  if (!dir) return {};
-  console.log(`   profiling keybrake: --cpu-prof into ${dir}`);
-  return { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+function contenders(upstream: BenchUpstream, stores: { redis?: TestRedis; pg?: TestPostgres }): Contender[] {
+  const agent = benchAgentKey();
+  const agentHeaders = chargeHeaders(agent.key);
+  const authorization = `Bearer ${REAL_STRIPE_KEY}`;
+  const keybrake = (name: string, note: string, o: { ledger: () => Promise<string> | string; audit: () => Promise<string> | string; spendCap?: boolean; args?: string[]; unpinned?: boolean }): Contender => ({
+    name,
+    note,
+    start: async () => {
+      const kb = await startKeybrake({
+        policyYaml: tenRulePolicy(agent.sha256, { spendCap: o.spendCap }),
+        upstream,
+        secrets: BENCH_SECRETS,
+        ledger: await o.ledger(),
+        audit: await o.audit(),
+        args: o.args,
+        core: o.unpinned ? null : undefined,
+      });
+      return { port: kb.port, pid: kb.pid, headers: agentHeaders, loadCore: CORES.load, close: () => kb.close() };
+    },
+  });
+  return [
+    {
+      name: 'direct',
+      note: 'the upstream itself (wrk on the other core)',
+      start: async () => ({ port: upstream.port, pid: upstream.pid ?? 0, headers: chargeHeaders(REAL_STRIPE_KEY), loadCore: CORES.server, close: async () => {} }),
+    },
+    {
+      name: 'nginx',
+      note: 'TLS termination + header swap, one worker',
+      start: async () => {
+        if (!nginxInstalled()) throw new Error('nginx is not installed (apt-get install nginx-light)');
+        const n = await startHeaderSwapProxy({ host: STRIPE_HOST, upstream, authorization });
+        return { port: n.port, pid: n.pid, headers: agentHeaders, loadCore: CORES.load, close: n.close };
+      },
+    },
+    ...FLOOR_MODES.map((mode) => ({
+      name: `node ${mode}`,
+      note: mode === 'request' ? 'THE FORWARDER: TLS + undici Pool.request + header swap' : `the same with undici Pool.${mode}`,
+      start: async () => {
+        const f = await startNodeFloor({ host: STRIPE_HOST, upstream, authorization, mode });
+        return { port: f.port, pid: f.pid, headers: agentHeaders, loadCore: CORES.load, close: f.close };
+      },
+    })),
+    keybrake('kb defaults', 'SQLite ledger + SQLite audit, no cap', { ledger: () => 'sqlite', audit: () => 'sqlite' }),
+    keybrake('kb cap', 'defaults + one 24h spend cap', { ledger: () => 'sqlite', audit: () => 'sqlite', spendCap: true }),
+    keybrake('kb redis+pg', 'one spend cap on Redis, audit in PostgreSQL', {
+      ledger: async () => (stores.redis ??= await startRedis()).url,
+      audit: async () => (stores.pg ??= await startPostgres('keybrake_bench')).url,
+      spendCap: true,
+    }),
+    keybrake('kb memory', 'memory ledger, no audit store (pure data plane)', { ledger: () => 'memory', audit: () => 'none' }),
+    keybrake('kb 2 workers', 'defaults, --workers 2 (unpinned: 2 cores shared with wrk and the upstream)', {
+      ledger: () => 'sqlite',
+      audit: () => 'sqlite',
+      args: ['--workers', '2'],
+      unpinned: true,
+    }),
+  ];
 }

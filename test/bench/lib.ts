@@ -13,12 +13,12 @@
 // Placement on 2 cores: the server under test on CORES.server,
 // wrk / the open-loop generator and the upstream on CORES.load.
 
-export { CORES, canPin, cpuSeconds, hasCommand, spawnPinned, stopChild, tempDir, waitForPort, runToEnd } from './procs.ts';
+export { CORES, canPin, cpuSeconds, hasCommand, rssMiB, spawnPinned, stopChild, tempDir, waitForPort, runToEnd } from './procs.ts';
 export { percentile, median, p99, summarize, type LatencySummary } from './stats.ts';
 export { STRIPE_HOST, CHARGE_PATH, CHARGE_AMOUNT, CHARGE_FORM, CHARGE_RESPONSE, chargeHeaders, type LoadTarget } from './stripe-load.ts';
 export { startUpstream, type BenchUpstream } from './upstream.ts';
 export { nginxInstalled, startHeaderSwapProxy, type NginxServer } from './nginx.ts';
-export { startNodeFloor, type NodeFloor } from './node-floor.ts';
+export { startNodeFloor, FLOOR_MODES, type NodeFloor, type FloorMode } from './node-floor.ts';
 export { writeServerTls, type ServerTls } from './tls-files.ts';
 export { startKeybrake, type KeybrakeOptions, type KeybrakeProcess } from './keybrake.ts';
 export { tenRulePolicy, benchAgentKey, BENCH_SECRETS, REAL_STRIPE_KEY, type BenchPolicyOptions } from './policies.ts';

@@ -119,3 +119,22 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/** Resident memory in MiB of `pid` and its live descendants (workers under a primary); NaN off Linux. */
+export function rssMiB(pid: number): number {
+  try {
+    let kib = 0;
+    const visit = (p: number) => {
+      const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+      kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      for (const tid of fs.readdirSync(`/proc/${p}/task`)) {
+        const children = fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim();
+        for (const c of children ? children.split(' ') : []) visit(Number(c));
+      }
+    };
+    visit(pid);
+    return kib / 1024;
+  } catch {
+    return NaN;
+  }
+}
