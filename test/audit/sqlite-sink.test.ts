@@ -29,7 +29,7 @@ function rows(file: string, sql = 'SELECT * FROM audit_events ORDER BY seq'): Ar
 }
 
 describe('SQLite audit sink', () => {
-  it('stores a batch larger than one multi-row INSERT, in order, every field of every row', async () => {
+  it('stores a large batch in order, every field of every row, a duplicate inside it once', async () => {
     const file = path.join(freshDir(), 'audit.db');
     const sink = await openSqliteSink({ file, log: captureLog().log });
     const written = Array.from({ length: 123 }, (_, i) => record({ amount: i, reason: `row ${i}`, idempotencyKey: i % 2 ? `idem-${i}` : undefined }));
