@@ -10,7 +10,7 @@ export interface AdminHandlers {
   ready(): { ready: boolean; problems: Array<{ check: string; message: string }> };
   status(): Promise<unknown>;
   kill(reason: string, source: 'api' | 'alertmanager', policy?: { name: string; generation: number }): unknown;
-  revive(): { ok: boolean; message: string };
+  revive(): { ok: boolean; message: string } | Promise<{ ok: boolean; message: string }>;
   adminToken(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
   alertmanager(authorization: string | undefined, body: Buffer): Promise<{ status: number; body: string }>;
@@ -70,11 +70,11 @@ export function createAdminServer(h: AdminHandlers): http.Server {
           } catch {
             // A kill must never fail on a bad body: kill with the default reason.
           }
-          return json(res, 200, h.kill(reason, 'api', policy));
+          return json(res, 200, await h.kill(reason, 'api', policy));
         }
         case 'POST /revive': {
           if (!bearerMatches(req.headers.authorization, h.adminToken())) return json(res, 401, { error: 'revive needs Authorization: Bearer <admin token>' });
-          const r = h.revive();
+          const r = await h.revive();
           return json(res, r.ok ? 200 : 409, r);
         }
         case 'POST /shutdown': {

@@ -25,6 +25,7 @@ import { underFlag } from './startup.ts';
 import { LimitMetrics } from '../admin/limit-metrics.ts';
 import { installProcessGuard, type ProcessGuard } from '../limits/process-guard.ts';
 import { defaultConnectionLimits, type ConnectionLimits } from '../limits/connection-limits.ts';
+import type { PeerMessage, Peers } from './peers.ts';
 
 export interface ProxyOptions {
   policySource: PolicySource;
@@ -50,6 +51,8 @@ export interface ProxyOptions {
   clock?: Clock;
   /** POST /shutdown (container-mode sidecars of Jobs): the token it takes besides the admin token, and what it does. */
   shutdown?: { token: string; run(): void };
+  /** Set in a `--workers N` worker: kill-switch changes go to every other worker too. */
+  peers?: Peers;
 }
 
 export interface RunningProxy {
@@ -166,6 +169,20 @@ async function startGuarded(
     }
     return r;
   };
+  // A kill told by another worker is applied here exactly as if it came in on this admin port.
+  const peers = o.peers;
+  peers?.onMessage((m: PeerMessage) => {
+    if (m.type === 'kill') kill.kill(m.reason, m.source);
+    else if (m.type === 'kill-ahead') kill.killAhead(m.policy, m.generation, m.reason);
+    else kill.revive();
+    log.warn({ change: m.type }, 'kill switch changed by another worker');
+  });
+  /** Local first (the sockets here are spending now), then every other worker; answers once they all cut. */
+  const everywhere = async <T>(local: () => T, msg: PeerMessage): Promise<T> => {
+    const result = local();
+    if (peers && !(await peers.broadcast(msg)).acknowledged) log.error({ change: msg.type }, 'not every worker acknowledged the kill-switch change in time');
+    return result;
+  };
   const admin = createAdminServer({
     ready,
     status: async () => ({ ...ready(), ...((await buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts })) as object) }),
@@ -174,15 +191,14 @@ async function startGuarded(
         // Only a proxy running that policy obeys a policy-scoped kill.
         if (!policy.documents.some((d) => d.metadata.name === scope.name)) return { ...kill.state(), ignored: `not running policy ${scope.name}` };
         log.warn({ reason, policy: scope.name, generation: scope.generation }, 'kill switch on (policy killed by the control plane)');
-        return kill.killAhead(scope.name, scope.generation, reason);
+        return everywhere(() => kill.killAhead(scope.name, scope.generation, reason), { type: 'kill-ahead', policy: scope.name, generation: scope.generation, reason });
       }
-      const state = kill.kill(reason, source);
       log.warn({ reason, source }, 'kill switch on');
-      return state;
+      return everywhere(() => kill.kill(reason, source), { type: 'kill', reason, source });
     },
-    revive: () => {
+    revive: async () => {
       if (policy.killedBy) return { ok: false, message: `still killed by the policy (${policy.killedBy}); revive by editing it` };
-      kill.revive();
+      await everywhere(() => kill.revive(), { type: 'revive' });
       log.warn('kill switch off (revived with the admin token)');
       return { ok: true, message: 'revived' };
     },
@@ -209,8 +225,9 @@ async function startGuarded(
         self: { policies: policy.documents.map((d) => d.metadata.name), namespace: o.namespace, pod: o.pod },
       });
       if (r.kill) {
-        kill.kill(r.kill.reason, 'alertmanager');
-        log.warn({ reason: r.kill.reason }, 'kill switch on (Alertmanager)');
+        const reason = r.kill.reason;
+        await everywhere(() => kill.kill(reason, 'alertmanager'), { type: 'kill', reason, source: 'alertmanager' });
+        log.warn({ reason }, 'kill switch on (Alertmanager)');
       }
       return r;
     },

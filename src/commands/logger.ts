@@ -5,11 +5,12 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `worker`: the slot of a `--workers N` worker, carried on every line it writes. */
+export function createLogger(level: string, destination?: DestinationStream, worker?: number): Logger {
   return pino(
     {
       level,
-      base: { svc: 'keybrake' },
+      base: worker === undefined ? { svc: 'keybrake' } : { svc: 'keybrake', worker },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },

@@ -2,6 +2,8 @@
 // CA on disk. Everything the configuration asks for starts, or the process
 // exits non-zero naming the flag: a half-started proxy would forward money
 // with no kill switch of its own.
+import cluster from 'node:cluster';
+import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { runCommand, type CommandSpec, type FlagSpec, type ParsedFlags } from './flags.ts';
 import { ensureWritableDir, readFlagFile } from './files.ts';
@@ -36,6 +38,7 @@ export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'ca-bundle-out', env: 'KEYBRAKE_CA_BUNDLE_OUT', help: 'write the system roots plus the CA (--ca-cert) here at start, for agents to trust', value: 'FILE' },
   { name: 'ca-bundle-extra', env: 'KEYBRAKE_CA_BUNDLE_EXTRA', help: "PEM added to that bundle: the mesh CA's issuer when --ca-cert is an intermediate", value: 'FILE' },
   { name: 'shutdown-token-out', env: 'KEYBRAKE_SHUTDOWN_TOKEN_OUT', help: 'enable POST /shutdown and write its token here (container-mode sidecars of Jobs)', value: 'FILE' },
+  { name: 'workers', type: 'integer', env: 'KEYBRAKE_WORKERS', help: 'proxy processes sharing the ports, the kill switch and the ledger (sqlite or redis://; not memory)', default: '1', value: 'N' },
   { name: 'log-level', type: 'choice', choices: LOG_LEVELS, env: 'KEYBRAKE_LOG_LEVEL', help: 'log level', default: 'info' },
   ...LIMIT_FLAGS,
 ];
@@ -83,21 +86,42 @@ async function serve(f: ParsedFlags): Promise<number> {
   const upstreams = parseUpstreams(f.list('upstream'));
   const maxBodyBytes = f.number('max-body') ?? 1024 * 1024;
   const limits = parseConnectionLimits(f, maxBodyBytes);
-  const log = createLogger(f.need('log-level'));
+  const workers = f.number('workers') ?? 1;
+  if (workers < 1 || workers > 64) throw new ConfigError(`--workers ${workers}: give a number of processes from 1 to 64`);
+  if (workers > 1 && f.need('ledger') === 'memory') {
+    throw new ConfigError(`--workers ${workers} needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT; --ledger memory is per process, so caps would multiply`);
+  }
+  const worker = cluster.isWorker ? Number(process.env.KEYBRAKE_WORKER_SLOT) : undefined;
+  const log = createLogger(f.need('log-level'), undefined, worker);
   const { writeCaBundle, writeShutdownToken } = await import('../app/pod-files.ts');
   // Before readiness: a native sidecar's agents start once /readyz passes and must find the bundle.
   const bundleOut = f.string('ca-bundle-out');
-  if (bundleOut) {
+  if (bundleOut && !cluster.isWorker) {
     const extra = f.string('ca-bundle-extra');
     writeCaBundle(bundleOut, [caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
   }
   const tokenOut = f.string('shutdown-token-out');
-  // POST /shutdown stops the proxy the way SIGTERM does: drain, flush, exit 0.
-  const shutdown = tokenOut ? { token: writeShutdownToken(tokenOut), run: () => void process.kill(process.pid, 'SIGTERM') } : undefined;
+  // POST /shutdown stops the proxy the way SIGTERM does: drain, flush, exit 0. Workers share the
+  // primary's token (written before they start) and signal the primary, which stops them all.
+  const shutdown = tokenOut
+    ? {
+        token: cluster.isWorker ? fs.readFileSync(tokenOut, 'utf8') : writeShutdownToken(tokenOut),
+        run: () => void process.kill(cluster.isWorker ? process.ppid : process.pid, 'SIGTERM'),
+      }
+    : undefined;
+  if (workers > 1 && cluster.isPrimary) {
+    const { runWorkers } = await import('../app/workers.ts');
+    try {
+      return await runWorkers(workers, log);
+    } catch (err) {
+      return fail(log, (err as Error).message);
+    }
+  }
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
-  const [{ startProxy }, { filePolicySource }, { getPack, listPacks }] = await Promise.all([
+  const [{ startProxy }, { clusterPeers }, { filePolicySource }, { getPack, listPacks }] = await Promise.all([
     import('../app/proxy.ts'),
+    import('../app/peers.ts'),
     import('./policy-setup.ts'),
     import('../vendors/registry.ts'),
   ]);
@@ -132,6 +156,7 @@ async function serve(f: ParsedFlags): Promise<number> {
     pod: f.string('pod'),
     log,
     shutdown,
+    peers: clusterPeers(),
   };
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
@@ -140,6 +165,7 @@ async function serve(f: ParsedFlags): Promise<number> {
     return fail(log, startupError(err, options));
   }
   handleSignals(proxy, log);
+  options.peers?.ready();
   return new Promise<number>(() => {}); // runs until signalled
 }
 

@@ -1,0 +1,76 @@
+// `keybrake proxy --workers 2`: two processes behind one data-plane port and one
+// admin port share the caps (one SQLite ledger under its write lock) and the
+// kill switch (a kill on whichever worker the admin call reached cuts both).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Stripe from 'stripe';
+import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
+import { stripeHandler } from '../helpers/fake-stripe.ts';
+import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
+import { rawTls, type RawConnection } from '../helpers/raw-tls.ts';
+import { capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
+
+const agent = agentKey();
+let fake: FakeVendor;
+let h: Harness;
+
+const readyWorkers = () => new Set(h.lines.filter((l) => l.msg === 'keybrake proxy ready').map((l) => l.worker));
+/** Which worker wrote the audit line of each call whose path contains `marker`. */
+const workersFor = (marker: string) => new Set(h.lines.filter((l) => l.msg === 'audit' && String((l.audit as { path: string }).path).includes(marker)).map((l) => l.worker));
+
+beforeAll(async () => {
+  fake = await startFakeVendor(stripeHandler);
+  h = await capsProxy(fake, capsPolicy(agent.sha256), ['--workers', '2']);
+  await eventually(() => expect(readyWorkers()).toEqual(new Set([1, 2])), 20_000);
+});
+afterAll(async () => {
+  await h?.cleanup();
+  await fake?.close();
+});
+
+describe('keybrake proxy --workers 2', () => {
+  it('200 concurrent $40 charges against a $500 cap: exactly 12 forwarded, calls served by both workers', async () => {
+    const clients = Array.from({ length: 4 }, () => sdk(agent.key, h)); // four connection pools: both workers get some
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        failure(clients[i % clients.length].charges.create({ amount: 4000, currency: 'usd', customer: 'cus_A', source: 'tok_visa' })),
+      ),
+    );
+    const refused = outcomes.filter((e) => e !== undefined);
+    expect(outcomes.length - refused.length).toBe(12);
+    expect(posts(fake.received)).toBe(12);
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
+      expect(err.code).toBe('keybrake_cap_exceeded');
+    }
+    await eventually(() => expect(h.auditLines().filter((a) => a.operation === 'charges.create')).toHaveLength(200));
+    expect(workersFor('/v1/charges')).toEqual(new Set([1, 2]));
+    expect(await used(h)).toBe(48000);
+  });
+
+  it('a kill on the admin port closes the open connections of both workers and refuses new calls', async () => {
+    // Keep-alive connections, each with one answered call, spread over the workers by the cluster.
+    const conns: RawConnection[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = await rawTls(h.port, h.caPem);
+      c.socket.write(`GET /v1/charges/ch_conn${i} HTTP/1.1\r\nhost: api.stripe.com\r\nauthorization: Bearer ${agent.key}\r\n\r\n`);
+      await c.waitFor(/HTTP\/1\.1 200/);
+      conns.push(c);
+    }
+    await eventually(() => expect(workersFor('/v1/charges/ch_conn')).toEqual(new Set([1, 2])));
+
+    const res = await h.admin('/kill', { method: 'POST', body: JSON.stringify({ reason: 'workers test' }) });
+    expect(res.status).toBe(200);
+    await Promise.all(conns.map((c) => c.closed)); // every connection, on either worker (the test timeout bounds it)
+    expect(conns.every((c) => c.socket.destroyed)).toBe(true);
+
+    // New connections land on both workers again; each worker refuses as killed.
+    for (let i = 0; i < 4; i++) {
+      const c = await rawTls(h.port, h.caPem);
+      c.socket.write(`GET /v1/charges/ch_after${i} HTTP/1.1\r\nhost: api.stripe.com\r\nauthorization: Bearer ${agent.key}\r\n\r\n`);
+      await c.waitFor('keybrake_killed');
+      c.socket.destroy();
+    }
+    await eventually(() => expect(workersFor('/v1/charges/ch_after')).toEqual(new Set([1, 2])));
+    expect(fake.received.filter((r) => r.path.includes('ch_after'))).toHaveLength(0);
+  });
+});
