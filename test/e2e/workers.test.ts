@@ -8,6 +8,8 @@ import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
 import { rawTls, type RawConnection } from '../helpers/raw-tls.ts';
 import { capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
+import { keybrake } from '../helpers/keybrake-cli.ts';
+import path from 'node:path';
 
 const agent = agentKey();
 let fake: FakeVendor;
@@ -72,5 +74,15 @@ describe('keybrake proxy --workers 2', () => {
     }
     await eventually(() => expect(workersFor('/v1/charges/ch_after')).toEqual(new Set([1, 2])));
     expect(fake.received.filter((r) => r.path.includes('ch_after'))).toHaveLength(0);
+  });
+
+  it('refuses --workers 2 with the per-process memory ledger, naming the ledgers that work', async () => {
+    const r = await keybrake(
+      'proxy', '--workers', '2', '--ledger', 'memory', '--policy', h.policyFile,
+      '--ca-cert', path.join(h.dir, 'ca', 'ca.crt'), '--ca-key', path.join(h.dir, 'ca', 'ca.key'),
+      '--state-dir', path.join(h.dir, 'other-state'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--workers 2 needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT');
   });
 });
