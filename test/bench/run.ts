@@ -5,7 +5,7 @@ import { canPin } from './lib.ts';
 
 // Each module exports `async function run(): Promise<void>`. Loaded by a computed
 // specifier: audit.ts and kill-latency.ts are written by others and may be absent.
-const BENCHES = ['dataplane', 'ledger', 'audit', 'kill-latency', 'control-plane', 'limits'];
+const BENCHES = ['dataplane', 'ledger', 'audit', 'kill-latency', 'control-plane', 'limits', 'soak'];
 const load = (name: string): Promise<{ run?: () => Promise<void> }> => import(`./${name}.ts`);
 
 const started = performance.now();
@@ -13,7 +13,9 @@ console.log(`keybrake bench: node ${process.version}, ${canPin() ? 'pinned with 
 const [load1] = os.loadavg();
 // Other work on the two cores skews every figure, keybrake's most (it is pinned to one core).
 if (load1 > 0.5) console.log(`WARNING: load average ${load1.toFixed(2)} before the bench: other processes compete for the cores; figures will be low and noisy.`);
-for (const name of BENCHES) {
+// `node test/bench/run.ts dataplane soak` runs only the modules named.
+const chosen = process.argv.slice(2).filter((a) => BENCHES.includes(a));
+for (const name of chosen.length > 0 ? chosen : BENCHES) {
   const t0 = performance.now();
   try {
     const mod = await load(name);
