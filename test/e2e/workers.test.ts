@@ -82,7 +82,7 @@ describe('keybrake proxy --workers 2', () => {
       '--ca-cert', path.join(h.dir, 'ca', 'ca.crt'), '--ca-key', path.join(h.dir, 'ca', 'ca.key'),
       '--state-dir', path.join(h.dir, 'other-state'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
     );
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain('--workers 2 needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT');
   });
 });
