@@ -17,7 +17,7 @@ export const identifyOperation: Step = (ctx) => {
     ctx.parts = parsed.parts;
     ctx.operation = combined(parsed.parts);
   }
-  ctx.idempotencyKey = headers['idempotency-key'] || undefined;
+  ctx.idempotencyKey = headers['idempotency-key'] || parsed.idempotencyKey || undefined;
   ctx.runId = headers[RUN_ID_HEADER] || pack.runIdFromBody?.(parsed.body) || undefined;
   return undefined;
 };

@@ -38,7 +38,10 @@ export interface OperationPart {
   label: string;
 }
 
-export type ParseResult = { ok: true; body: ParsedBody; parts?: OperationPart[] } | { ok: false; refusal: Refusal };
+export type ParseResult =
+  /** `idempotencyKey`: a retry key the body carries (Shopify's @idempotent), used when no Idempotency-Key header is sent. */
+  | { ok: true; body: ParsedBody; parts?: OperationPart[]; idempotencyKey?: string }
+  | { ok: false; refusal: Refusal };
 
 /** A refusal before anything is forwarded; packs render it in the vendor's error shape. */
 export interface Refusal {

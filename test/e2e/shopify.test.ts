@@ -108,6 +108,13 @@ describe.each(MODES)('@shopify/shopify-api GraphQL client, %s mode', (mode) => {
     );
   });
 
+  it('forwards a refund carrying @idempotent (required on refundCreate from 2026-04) and audits its key', async () => {
+    const idempotent = `mutation Refund($input: RefundInput!, $key: String!) { refundCreate(input: $input) @idempotent(key: $key) { userErrors { message } } }`;
+    await adminClient(s.key).request(idempotent, { variables: { ...refundInput(['1.00']), key: 'f1c2b3a4-refund' } });
+    expect(JSON.parse(s.fake.received.at(-1)!.body).query).toContain('@idempotent(key: $key)');
+    await eventually(() => expect(s.h.auditLines().at(-1)).toMatchObject({ operation: 'refundCreate', decision: 'allowed', idempotencyKey: '["f1c2b3a4-refund"]' }));
+  });
+
   it('refuses a refund over the rule max, naming the rule, the element and the numbers', async () => {
     const before = s.fake.received.length;
     const r = await refusal(adminClient(s.key).request(REFUND, { variables: refundInput(['10.00', '75.00']) }));

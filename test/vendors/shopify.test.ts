@@ -105,6 +105,20 @@ describe('shopify: GraphQL documents', () => {
     );
   });
 
+  it('reads @idempotent(key:) as the retry key of the document, not as something hiding arguments', () => {
+    const q = `mutation R($input: RefundInput!, $k: String!) { refundCreate(input: $input) @idempotent(key: $k) { refund { id } } }`;
+    const op = shopifyPack.identify('POST', GQL);
+    const send = (variables: unknown) => shopifyPack.parse(vendorRequest('POST', GQL, { body: JSON.stringify({ query: q, variables }) }), op);
+    expect(send({ ...refundInput('1.00'), k: 'ab12' })).toMatchObject({ ok: true, idempotencyKey: '["ab12"]', parts: [{ body: { refundCreate: refundInput('1.00') } }] });
+    expect(send({ ...refundInput('1.00'), k: '' })).toMatchObject({ ok: false, refusal: { message: expect.stringMatching(/non-empty string/) } });
+    // a document where one mutation has no key has no key
+    const mixed = `mutation { a: giftCardCreate(input: {initialValue: "1"}) @idempotent(key: "x") { giftCard { id } } b: giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } }`;
+    const parsed = shopifyPack.parse(vendorRequest('POST', GQL, { body: JSON.stringify({ query: mixed }) }), op);
+    expect(parsed).toMatchObject({ ok: true });
+    expect(parsed.ok && parsed.idempotencyKey).toBeUndefined();
+    expect(refused(`mutation { ...F @idempotent(key: "x") } fragment F on Mutation { giftCardCreate(input: {}) { giftCard { id } } }`)).toMatch(/@idempotent at the top/);
+  });
+
   it.each([
     ['a parse error', 'mutation { giftCardCreate(input: {initialValue: "1"}', {}, /does not parse: Syntax Error/],
     ['an undefined fragment', 'mutation { ...Missing }', {}, /fragment Missing is not defined/],

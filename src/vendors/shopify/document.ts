@@ -5,7 +5,9 @@
 // - a mutation is its top-level fields, each one call with its arguments
 //   resolved from literals and variables, its alias kept for the response.
 // Fragments and @skip/@include at the top level are followed when they can be
-// resolved exactly; any other directive, a fragment on another type, a cycle
+// resolved exactly; @idempotent(key:) on a mutation field (required on
+// refundCreate from API 2026-04) is read as the call's idempotency key; any
+// other directive, a fragment on another type, a cycle
 // or an unknown name refuses the document: what cannot be resolved fully is
 // never forwarded.
 import { Kind, parse, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -19,6 +21,8 @@ export interface MutationCall {
   responseKey: string;
   alias?: string;
   args: Record<string, unknown>;
+  /** The key of its @idempotent directive: Shopify answers a retry with the same key with the first result. */
+  idempotencyKey?: string;
   /**
    * The payload selection has no alias, directive or fragment anywhere, so the
    * response's `userErrors` and amounts are the real fields (settle trusts them).
@@ -131,7 +135,7 @@ export const MAX_SELECTIONS = 2_000;
 function collect(selectionSet: SelectionSetNode, walk: Walk): void {
   for (const selection of selectionSet.selections) {
     if (++walk.visited > MAX_SELECTIONS) throw new Unresolvable(`the mutation expands to more than ${MAX_SELECTIONS} selections through its fragments`);
-    if (!included(selection.directives, walk.variables)) continue;
+    if (!included(selection.directives, walk.variables, selection.kind === Kind.FIELD)) continue;
     switch (selection.kind) {
       case Kind.FIELD: {
         const field = selection.name.value;
@@ -146,11 +150,13 @@ function collect(selectionSet: SelectionSetNode, walk: Walk): void {
           if (value !== ABSENT) define(args, name, value);
         }
         const alias = selection.alias?.value;
+        const key = idempotencyKeyOf(selection.directives, walk.variables);
         walk.calls.push({
           field,
           responseKey: alias ?? field,
           ...(alias !== undefined && alias !== field ? { alias } : {}),
           args,
+          ...(key !== undefined ? { idempotencyKey: key } : {}),
           plainPayload: !selection.selectionSet || isPlain(selection.selectionSet),
         });
         break;
@@ -186,10 +192,11 @@ function onMutation(type: string | undefined, what: string): void {
  * @skip / @include with an `if` that resolves to a boolean decide exactly; any
  * other directive could change what runs and is refused.
  */
-function included(directives: readonly DirectiveNode[] | undefined, variables: Variables): boolean {
+function included(directives: readonly DirectiveNode[] | undefined, variables: Variables, onField: boolean): boolean {
   let include = true;
   for (const directive of directives ?? []) {
     const name = directive.name.value;
+    if (name === IDEMPOTENT && onField) continue; // read by idempotencyKeyOf: it changes no argument
     if (name !== 'skip' && name !== 'include') throw new Unresolvable(`directive @${name} at the top of a mutation is not supported`);
     const args = directive.arguments ?? [];
     if (args.length !== 1 || args[0]!.name.value !== 'if') throw new Unresolvable(`@${name} takes exactly one argument, if`);
@@ -199,6 +206,19 @@ function included(directives: readonly DirectiveNode[] | undefined, variables: V
     if (name === 'include' && !value) include = false;
   }
   return include;
+}
+
+const IDEMPOTENT = 'idempotent';
+
+/** `@idempotent(key: "…")` on a mutation field: its key (a non-empty string), or undefined without one. */
+function idempotencyKeyOf(directives: readonly DirectiveNode[] | undefined, variables: Variables): string | undefined {
+  const found = (directives ?? []).filter((d) => d.name.value === IDEMPOTENT);
+  if (found.length === 0) return undefined;
+  const args = found[0]!.arguments ?? [];
+  if (found.length > 1 || args.length !== 1 || args[0]!.name.value !== 'key') throw new Unresolvable('@idempotent takes exactly one argument, key, once per field');
+  const key = resolveValue(args[0]!.value, variables);
+  if (typeof key !== 'string' || key === '' || key.length > 255) throw new Unresolvable('@idempotent(key:) must be a non-empty string of at most 255 characters');
+  return key;
 }
 
 /** No alias, directive or fragment anywhere below: response keys are the schema's own field names. */

@@ -47,7 +47,10 @@ export function parseShopifyRequest(req: VendorRequest, op: Operation): ParseRes
   if (!resolved.ok) return refuse(`keybrake could not resolve this GraphQL request, so it was not forwarded: ${resolved.message}`);
   if (resolved.type === 'query') return { ok: true, body: {} };
   const body: GraphqlBody = { calls: resolved.calls };
-  return { ok: true, body: body as unknown as ParsedBody, parts: resolved.calls.map(partOf) };
+  // A retry of the whole document carries the same keys; a document where any mutation has none has no key.
+  const keys = resolved.calls.map((c) => c.idempotencyKey);
+  const idempotencyKey = keys.every((k) => k !== undefined) ? JSON.stringify(keys) : undefined;
+  return { ok: true, body: body as unknown as ParsedBody, parts: resolved.calls.map(partOf), ...(idempotencyKey ? { idempotencyKey } : {}) };
 }
 
 function partOf(call: MutationCall): OperationPart {
