@@ -137,6 +137,14 @@ describe('shopify: GraphQL documents', () => {
     expect(refused(query as string, variables)).toMatch(message as RegExp);
   });
 
+  it('refuses absurd nesting and size before the recursive parser sees them', () => {
+    expect(refused(`mutation { g(x: ${'['.repeat(100_000)} }`)).toMatch(/nests more than 64 levels/);
+    expect(refused(`mutation { g ${'{ a '.repeat(70)}${'}'.repeat(70)} }`)).toMatch(/nests more than 64 levels/);
+    expect(refused(`mutation { ${'a: b '.repeat(20_001)}}`)).toMatch(/more than 20000 tokens/);
+    // a real document is far from either bound
+    expect(parts(`mutation { g(x: ${'['.repeat(30)}1${']'.repeat(30)}) { a { b { c } } } }`)).toHaveLength(1);
+  });
+
   it('refuses fragments that would expand exponentially, without expanding them', () => {
     const levels = Array.from({ length: 30 }, (_, i) => `fragment F${i} on Mutation { ...F${i + 1} ...F${i + 1} }`).join('\n');
     expect(refused(`mutation { ...F0 } ${levels} fragment F30 on Mutation { __typename }`)).toMatch(/more than 2000 selections/);

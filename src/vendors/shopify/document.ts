@@ -10,7 +10,7 @@
 // other directive, a fragment on another type, a cycle
 // or an unknown name refuses the document: what cannot be resolved fully is
 // never forwarded.
-import { Kind, parse, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, Lexer, Source, TokenKind, parse, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { ABSENT, Unresolvable, define, resolveValue, type Variables } from './values.ts';
 import { oversizedShape } from '../body-text.ts';
 
@@ -34,6 +34,8 @@ export type ResolvedRequest = { ok: true; type: 'query' } | { ok: true; type: 'm
 
 /** Tokens a document may have: a bound on parse work for any body within the size limit. */
 export const MAX_TOKENS = 20_000;
+/** Deepest nesting of braces, brackets and parentheses: the parser recurses once per level. */
+export const MAX_NESTING = 64;
 /** Top-level mutation fields in one document. */
 export const MAX_CALLS = 50;
 
@@ -53,6 +55,7 @@ function resolve(request: Record<string, unknown>): ResolvedRequest {
   if (typeof query !== 'string' || query.trim() === '') {
     throw new Unresolvable('the request carries no GraphQL document in "query" (persisted queries cannot be judged); send the document');
   }
+  checkNesting(query);
   const document = parse(query, { maxTokens: MAX_TOKENS, noLocation: true });
   const fragments = fragmentsOf(document);
   const operation = selectOperation(document, operationName);
@@ -71,6 +74,26 @@ function resolve(request: Record<string, unknown>): ResolvedRequest {
     if (big) throw new Unresolvable(big);
   }
   return { ok: true, type: 'mutation', calls };
+}
+
+/**
+ * graphql-js parses by recursive descent, so a document nested thousands of
+ * levels deep would exhaust the stack. Its own lexer counts the levels first
+ * (within the token budget) and refuses a document deeper than any real one.
+ */
+function checkNesting(query: string): void {
+  const lexer = new Lexer(new Source(query));
+  let depth = 0;
+  for (let tokens = 0; tokens <= MAX_TOKENS; tokens++) {
+    const token = lexer.advance();
+    if (token.kind === TokenKind.EOF) return;
+    if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.BRACKET_L || token.kind === TokenKind.PAREN_L) {
+      if (++depth > MAX_NESTING) throw new Unresolvable(`the GraphQL document nests more than ${MAX_NESTING} levels deep`);
+    } else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) {
+      depth--;
+    }
+  }
+  throw new Unresolvable(`the GraphQL document has more than ${MAX_TOKENS} tokens`);
 }
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
