@@ -6,7 +6,7 @@
 import '@shopify/shopify-api/adapters/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, setGlobalDispatcher } from 'undici';
-import { ApiVersion, GraphqlQueryError, HttpRequestError, LogSeverity, shopifyApi } from '@shopify/shopify-api';
+import { ApiVersion, GraphqlQueryError, HttpRequestError, HttpResponseError, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { shopifyHandler } from './fakes/shopify.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
 import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
@@ -40,6 +40,10 @@ spec:
             giftCardCreate.input.initialValue: {max: 100}
         - name: drafts
           allow: [draftOrderComplete]
+        - name: rest-partial-refunds
+          allow: [orders.refunds.create]
+          where:
+            refund.transactions[*].amount: {max: 50}
         - name: reads
           allow: [query]
 `;
@@ -52,9 +56,9 @@ function podNetwork(s: ProxiedVendor, mode: Mode): void {
   afterAll(() => setGlobalDispatcher(new Agent()));
 }
 
-/** The official client for `shop`, holding only the agent key as its access token. */
-function adminClient(agentKey: string, shop = SHOP) {
-  const shopify = shopifyApi({
+/** The official clients for `shop`, holding only the agent key as its access token. */
+function adminApi(agentKey: string) {
+  return shopifyApi({
     apiSecretKey: 'unused-for-custom-store-apps',
     adminApiAccessToken: agentKey,
     isCustomStoreApp: true,
@@ -63,7 +67,16 @@ function adminClient(agentKey: string, shop = SHOP) {
     apiVersion: ApiVersion.October25,
     logger: { level: LogSeverity.Error, log: async () => {} },
   });
+}
+
+function adminClient(agentKey: string, shop = SHOP) {
+  const shopify = adminApi(agentKey);
   return new shopify.clients.Graphql({ session: shopify.session.customAppSession(shop) });
+}
+
+function restClient(agentKey: string) {
+  const shopify = adminApi(agentKey);
+  return new shopify.clients.Rest({ session: shopify.session.customAppSession(SHOP) });
 }
 
 const REFUND = `mutation Refund($input: RefundInput!) {
@@ -173,6 +186,31 @@ describe.each(MODES)('@shopify/shopify-api GraphQL client, %s mode', (mode) => {
         reason: expect.stringContaining('neither a governed vendor host'),
       }),
     );
+  });
+
+  it('governs a legacy REST refund the same way: forwarded under the max, refused over it with a 4xx the client does not retry', async () => {
+    const refund = (amount: string) => ({ refund: { currency: 'USD', transactions: [{ parent_id: 801038806, amount, kind: 'refund', gateway: 'bogus' }] } });
+    const ok = await restClient(s.key).post({ path: 'orders/450789469/refunds', data: refund('41.94') });
+    expect(ok.body).toMatchObject({ refund: { transactions: [{ amount: '41.94' }] } });
+    const arrived = posts().at(-1)!;
+    expect(arrived.path).toBe('/admin/api/2025-10/orders/450789469/refunds.json');
+    expect(arrived.headers['x-shopify-access-token']).toBe(REAL_TOKEN);
+    await eventually(() => expect(s.h.auditLines().at(-1)).toMatchObject({ operation: 'orders.refunds.create', decision: 'allowed', amount: 4194 }));
+
+    const before = s.fake.received.length;
+    const err = await restClient(s.key)
+      .post({ path: 'orders/450789469/refunds', data: refund('80.00'), tries: 3 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(HttpResponseError);
+    const { code, body } = (err as HttpResponseError).response;
+    expect(code).toBe(403);
+    expect(JSON.stringify(body)).toContain('refund.transactions[*].amount (element 1 of 1) 80 > max 50');
+    expect(s.fake.received.length).toBe(before);
+    // tries: 3 allowed two retries; a 403 is not retried, so keybrake saw the refund once
+    await eventually(() => expect(s.h.auditLines().filter((l) => l.operation === 'orders.refunds.create' && l.decision === 'denied')).toHaveLength(1));
   });
 
   it('lets reads through as the read `query`', async () => {

@@ -46,7 +46,15 @@ const READS: Record<string, (args: Args) => unknown> = {
   shop: () => ({ name: 'Acme' }),
 };
 
+/** Legacy REST: POST /admin/api/{version}/orders/{id}/refunds.json answers the refund with its transactions. */
+function restRefund(body: string) {
+  const refund = obj(obj(JSON.parse(body)).refund);
+  const transactions = (Array.isArray(refund.transactions) ? refund.transactions : []).map((t, i) => ({ id: i + 1, ...obj(t), currency: 'USD', status: 'success' }));
+  return { status: 201, body: { refund: { id: 509562969, transactions } } };
+}
+
 export const shopifyHandler: Handler = (req) => {
+  if (req.method === 'POST' && /^\/admin\/api\/[^/]+\/orders\/\d+\/refunds\.json$/.test(req.path)) return restRefund(req.body);
   if (req.method !== 'POST' || !/^\/admin\/api\/[^/]+\/graphql\.json$/.test(req.path)) {
     return { status: 404, body: { errors: 'Not Found' } };
   }
