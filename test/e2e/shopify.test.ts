@@ -29,6 +29,7 @@ spec:
       caps:
         - {name: gift-cards, window: day, maxSpend: {amount: "100.00", currency: usd}, operations: [giftCardCreate]}
         - {name: drafts, window: day, maxSpend: {amount: "50.00", currency: usd}, operations: [draftOrderComplete]}
+        - {name: gift-card-count, window: day, maxRequests: 2, operations: [giftCardCreate]}
       rules:
         - name: partial-refunds
           allow: [refundCreate]
@@ -237,7 +238,7 @@ describe('a $100/day gift card cap on one shop', () => {
     expect(r.message).toMatch(/^cap gift-cards: \$80\.00 used \+ \$30\.00 requested > \$100\.00 limit\. shopify:giftCardCreate was not forwarded/);
     expect(s.fake.received).toHaveLength(2);
 
-    // exactly up to the cap still goes through
+    // exactly up to the cap still goes through: the declined call gave its request back too (2 of 2, not 3)
     await client.request(GIFT, { variables: { input: { initialValue: '20.00' } } });
     expect(s.fake.received).toHaveLength(3);
   });
