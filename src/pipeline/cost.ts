@@ -53,8 +53,8 @@ async function lookUpAmount(
   const failed = (why: string) =>
     costUnknown(
       ctx,
-      `looking up ${estimate.path} to find the amount ${why}. Send the amount explicitly in the request ` +
-        '(integer minor units) so keybrake can count it against the caps.',
+      `looking up ${estimate.path} to find the amount ${why}. ` +
+        (estimate.hint ?? 'Send the amount explicitly in the request (integer minor units) so keybrake can count it against the caps.'),
     );
   const headers = lookupHeaders(ctx, services);
   if (!headers.ok) return failed(headers.why);

@@ -72,6 +72,8 @@ export type CostEstimate =
       path: string;
       /** A read that is sent as POST with this JSON body instead of a GET (a GraphQL query). */
       body?: string;
+      /** What the agent can do when the lookup fails (default: send the amount in the request). */
+      hint?: string;
       read(object: unknown): { amount: number; currency: string } | undefined;
       /** The amount the body states, when it does (the currency is the object's): the audit of a refused call shows it. */
       stated?: number;

@@ -268,6 +268,7 @@ describe('a draft order completed: its total is looked up before forwarding', ()
     const before = s.fake.received.length;
     const r = await refusal(adminClient(s.key).request(COMPLETE, { variables: { id: 'gid://shopify/Order/8' } }));
     expect(r.code).toBe('KEYBRAKE_COST_UNKNOWN');
+    expect(r.message).toContain('Check that gid://shopify/Order/8 exists in this shop');
     expect(s.fake.received.length).toBe(before + 1); // the lookup only
   });
 });

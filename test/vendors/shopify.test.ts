@@ -262,6 +262,14 @@ describe('shopify: settle', () => {
     expect(shopifyPack.nothingHappened!(op, { data: null, errors: [{ message: 'x' }] }, body)).toBe(true);
   });
 
+  it('settles a legacy REST refund from the transactions it answers', () => {
+    const path = '/admin/api/2025-10/orders/1/refunds.json';
+    const rest = shopifyPack.identify('POST', path);
+    const answered = { refund: { transactions: [{ amount: '10.00', currency: 'USD' }, { amount: '0.50', currency: 'USD' }] } };
+    expect(shopifyPack.settledAmount!(rest, answered, estimate, {})).toEqual({ amount: 1050, currency: 'usd' });
+    expect(shopifyPack.settledAmount!(rest, { refund: { transactions: [{ amount: '10.00' }] } }, estimate, {})).toBeUndefined();
+  });
+
   it('does not trust a payload whose selection has aliases: the estimate stands', () => {
     const body = giftBody('giftCard { initialValue: balance { amount currencyCode } } userErrors: giftCard { id }');
     const response = { data: { giftCardCreate: { giftCard: { initialValue: { amount: '0.01', currencyCode: 'USD' } }, userErrors: [{ id: 'x' }] } } };

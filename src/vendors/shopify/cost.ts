@@ -45,6 +45,7 @@ function lookupTotals(path: string, lookups: Lookup[], known: Minor[], units: Re
     kind: 'lookup',
     path,
     body: JSON.stringify({ query: TOTALS_QUERY, variables: { ids } }),
+    hint: `Check that ${ids.join(', ')} exist${ids.length === 1 ? 's' : ''} in this shop and that the token may read ${[...new Set(lookups.map((l) => l.type))].join(' and ')} totals.`,
     units,
     read(response) {
       const nodes = obj(obj(response).data).nodes;
