@@ -6,7 +6,7 @@
 import type { CostEstimate, PriceContext, Refusal } from '../vendors/pack.ts';
 import type { CallContext, Services, Step } from './context.ts';
 import { policyRefusal } from './context.ts';
-import { upstreamHeaders } from '../proxy/headers.ts';
+import { upstreamHeaders } from '../http/headers.ts';
 import { qualifiedOperation } from './call-scope.ts';
 import { capsFor } from './cap-charges.ts';
 import { killedSinceAdmission, killView } from './kill-check.ts';

@@ -1,7 +1,7 @@
 // Step: build the upstream headers with the real credential from the Secret in
 // place of the agent's key. The real key never leaves the sidecar otherwise.
 import type { Step } from './context.ts';
-import { upstreamHeaders } from '../proxy/headers.ts';
+import { upstreamHeaders } from '../http/headers.ts';
 
 export const swapCredential: Step = (ctx, services) => {
   let secret: string;

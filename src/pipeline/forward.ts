@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { CallContext } from './context.ts';
 import type { Upstreams } from '../proxy/upstream.ts';
 import type { KillSwitch } from '../kill/kill-switch.ts';
-import { stripHopByHop } from '../proxy/headers.ts';
+import { stripHopByHop } from '../http/headers.ts';
 import type { Refusal } from '../vendors/pack.ts';
 import { killedSinceAdmission } from './kill-check.ts';
 

@@ -4,7 +4,7 @@
 // them: one part is that operation, several are `a+b` (billable when any is).
 import type { Step } from './context.ts';
 import type { Operation, OperationPart } from '../vendors/pack.ts';
-import { RUN_ID_HEADER } from '../proxy/headers.ts';
+import { RUN_ID_HEADER } from '../http/headers.ts';
 
 export const identifyOperation: Step = (ctx) => {
   const { pack } = ctx.vendor;

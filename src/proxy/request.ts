@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Refusal, VendorRequest } from '../vendors/pack.ts';
 import type { BodyLease } from '../limits/body-budget.ts';
-import { flattenHeaders } from './headers.ts';
+import { flattenHeaders } from '../http/headers.ts';
 
 export type ReadResult = { ok: true; request: VendorRequest } | { ok: false; refusal: Refusal; closeConnection: boolean };
 

@@ -13,7 +13,7 @@ import qs from 'qs';
 import type { FuzzTarget } from './engine.ts';
 import { parseClientHello } from '../../src/proxy/sni.ts';
 import { readRequest } from '../../src/proxy/request.ts';
-import { upstreamHeaders } from '../../src/proxy/headers.ts';
+import { upstreamHeaders } from '../../src/http/headers.ts';
 import { BodyBudget } from '../../src/limits/body-budget.ts';
 import { parseForm } from '../../src/vendors/form.ts';
 import { decodeJsonBody } from '../../src/vendors/email/json-body.ts';
@@ -49,7 +49,7 @@ framingServer.on('clientError', (_err, socket) => socket.destroy());
 
 export const httpFraming: FuzzTarget = {
   name: 'http',
-  cover: ['src/proxy/request.ts', 'src/proxy/headers.ts'],
+  cover: ['src/proxy/request.ts', 'src/http/headers.ts'],
   dictionary: HTTP_TOKENS,
   async run(input) {
     const budget = new BodyBudget(1 << 20);

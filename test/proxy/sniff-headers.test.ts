@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConnectLine } from '../../src/proxy/sniff.ts';
-import { stripHopByHop, upstreamHeaders } from '../../src/proxy/headers.ts';
+import { stripHopByHop, upstreamHeaders } from '../../src/http/headers.ts';
 import { isPrivateAddress } from '../../src/proxy/passthrough.ts';
 
 describe('CONNECT request line', () => {
