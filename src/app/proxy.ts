@@ -132,7 +132,7 @@ async function startGuarded(
   metrics.watchCertificates(() => (leafMinter.renewDue(), leafMinter.expiry()));
   const counts: Record<string, number> = {};
 
-  const services: PipelineServices = {
+  const services: PipelineServices & { kill: KillSwitch } = {
     clock: o.clock ?? { now: () => Date.now() },
     ledger,
     secrets,

@@ -3,34 +3,22 @@
 import crypto from 'node:crypto';
 import type { Step } from './context.ts';
 import type { CompiledVendor } from '../policy/compiled.ts';
+import { refuse } from '../refusal/catalog.ts';
 
 export const AGENT_KEY_PREFIX = 'kb_';
 
 export const checkAgentKey: Step = (ctx) => {
   const presented = ctx.vendor.pack.presentedKey(ctx.request.headers);
   if (!presented || !presented.key) {
-    return {
-      status: 401,
-      code: 'keybrake_missing_agent_key',
-      message: 'No keybrake agent key was presented. Send the kb_… key you were given, in place of the vendor API key.',
-    };
+    return refuse('missingAgentKey');
   }
   if (!presented.key.startsWith(AGENT_KEY_PREFIX)) {
-    return {
-      status: 401,
-      code: 'keybrake_vendor_key_refused',
-      message:
-        'The key presented is not a keybrake agent key. Real vendor keys are never accepted through keybrake; use your kb_… agent key.',
-    };
+    return refuse('vendorKeyRefused');
   }
   const hash = crypto.createHash('sha256').update(presented.key).digest('hex');
   const id = ctx.vendor.agentKeys.get(hash);
   if (!id) {
-    return {
-      status: 401,
-      code: 'keybrake_invalid_agent_key',
-      message: `The keybrake agent key presented is not listed in policy ${ctx.vendor.policyName} (unknown or revoked).`,
-    };
+    return refuse('invalidAgentKey', ctx.vendor.policyName);
   }
   ctx.presented = presented;
   ctx.agentKeyId = id;

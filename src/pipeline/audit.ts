@@ -2,11 +2,11 @@
 // never a secret: selected fields and the body's hash.
 import type { AuditRecord, Decision } from '../audit/record.ts';
 import type { CallContext } from './context.ts';
-import { KILLED_CODE } from './kill-check.ts';
+import { isRefusal } from '../refusal/catalog.ts';
 import { priceContext } from './cost.ts';
 
 export function decisionOf(ctx: CallContext): Decision {
-  if (ctx.refusal) return ctx.refusal.code === KILLED_CODE ? 'killed' : 'denied';
+  if (ctx.refusal) return isRefusal(ctx.refusal, 'killed') ? 'killed' : 'denied';
   if (ctx.upstream?.error) return 'error';
   if (ctx.dryrunDenials.length > 0) return 'dryrun_denied';
   return 'allowed';

@@ -27,6 +27,37 @@ export interface UpstreamLookup {
   post?(host: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }>;
 }
 
+/** Port for step 10: send a call upstream (the proxy's pools implement it). */
+export interface Forwarder {
+  forward(host: string, req: ForwardRequest): Promise<UpstreamResponse>;
+}
+
+export interface ForwardRequest {
+  method: string;
+  path: string; // with query
+  headers: Record<string, string>;
+  body: Buffer;
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer>;
+}
+
+/** The kill switch's state and cut counter, as forward and the cost lookup check them. */
+export interface KillView {
+  state(): { killed: boolean; reason?: string; since?: string };
+  readonly epoch: number;
+}
+
+/** Port to the kill switch: a kill aborts every tracked upstream request. */
+export interface AbortTracker extends KillView {
+  /** Returns the untrack function. */
+  trackAbort(controller: AbortController): () => void;
+}
+
 export interface Services {
   clock: Clock;
   ledger: Ledger;
@@ -97,8 +128,6 @@ export interface CallContext {
   committed?: { amount: number; currency: string };
   /** KillSwitch.epoch when the call passed the kill check: forward refuses if it changed since. */
   killEpoch?: number;
-  /** True once the ledger holds a reservation for this call (settle must run). */
-  reserved?: boolean;
   /** Refusals that enforcement: dryrun recorded instead of returning. */
   dryrunDenials: Refusal[];
   upstream?: UpstreamResult;

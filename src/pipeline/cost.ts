@@ -10,8 +10,7 @@ import { upstreamHeaders } from '../http/headers.ts';
 import { qualifiedOperation } from './call-scope.ts';
 import { capsFor } from './cap-charges.ts';
 import { killedSinceAdmission, killView } from './kill-check.ts';
-
-export const COST_UNKNOWN_CODE = 'keybrake_cost_unknown';
+import { refuse } from '../refusal/catalog.ts';
 
 /** Headers that describe the request body or the write itself; a lookup GET carries none of them. */
 const NOT_FOR_LOOKUP = ['content-type', 'content-encoding', 'idempotency-key'];
@@ -103,9 +102,5 @@ function lookupHeaders(ctx: CallContext, services: Services): { ok: true; header
 }
 
 function costUnknown(ctx: CallContext, why: string): Refusal | undefined {
-  return policyRefusal(ctx, {
-    status: 402,
-    code: COST_UNKNOWN_CODE,
-    message: `keybrake cannot tell what ${qualifiedOperation(ctx)} costs, so it was not forwarded: ${why}`,
-  });
+  return policyRefusal(ctx, refuse('costUnknown', qualifiedOperation(ctx), why));
 }

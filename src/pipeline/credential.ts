@@ -2,6 +2,7 @@
 // place of the agent's key. The real key never leaves the sidecar otherwise.
 import type { Step } from './context.ts';
 import { upstreamHeaders } from '../http/headers.ts';
+import { refuse } from '../refusal/catalog.ts';
 
 export const swapCredential: Step = (ctx, services) => {
   let secret: string;
@@ -9,11 +10,7 @@ export const swapCredential: Step = (ctx, services) => {
     secret = services.secrets.read(ctx.vendor.entry.credential.secretRef);
   } catch (err) {
     services.log.error({ err, policy: ctx.vendor.policyName }, 'credential unavailable');
-    return {
-      status: 403,
-      code: 'keybrake_credential_unavailable',
-      message: `keybrake has no credential for ${ctx.vendor.pack.id} in policy ${ctx.vendor.policyName}; an operator must fix the Secret.`,
-    };
+    return refuse('credentialUnavailable', ctx.vendor.pack.id, ctx.vendor.policyName);
   }
   const swapped = ctx.vendor.pack.applyCredential(upstreamHeaders(ctx.request.headers, ctx.host), secret, {
     path: ctx.request.path,

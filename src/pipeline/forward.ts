@@ -6,17 +6,24 @@
 // between them (and undici sends nothing for a request aborted while it connects).
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { CallContext } from './context.ts';
-import type { Upstreams } from '../proxy/upstream.ts';
-import type { KillSwitch } from '../kill/kill-switch.ts';
+import type { AbortTracker, CallContext, Forwarder } from './context.ts';
 import { stripHopByHop } from '../http/headers.ts';
-import type { Refusal } from '../vendors/pack.ts';
+import { refuse, type Refusal } from '../refusal/catalog.ts';
 import { killedSinceAdmission } from './kill-check.ts';
 
 const SETTLE_BUFFER_LIMIT = 1024 * 1024;
 
-/** Returns a refusal, without sending anything, when a kill came first. */
-export async function forward(ctx: CallContext, upstreams: Upstreams, kill: KillSwitch, res: ServerResponse): Promise<Refusal | undefined> {
+/**
+ * `keepJson`: buffer a 2xx JSON answer for settle (only when the call holds a reservation).
+ * Returns a refusal, without sending anything, when a kill came first.
+ */
+export async function forward(
+  ctx: CallContext,
+  upstreams: Forwarder,
+  kill: AbortTracker,
+  res: ServerResponse,
+  keepJson: boolean,
+): Promise<Refusal | undefined> {
   const late = killedSinceAdmission(ctx, kill);
   if (late) return late;
   const abort = new AbortController();
@@ -33,7 +40,7 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
     });
     const headers = stripHopByHop(up.headers);
     // Only settle reads the body, and only for a reservation.
-    const keep = ctx.reserved === true && up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
+    const keep = keepJson && up.statusCode >= 200 && up.statusCode < 300 && (headers['content-type'] ?? '').includes('json');
     const chunks: Buffer[] = [];
     let kept = 0;
     res.writeHead(up.statusCode, headers);
@@ -64,11 +71,7 @@ export async function forward(ctx: CallContext, upstreams: Upstreams, kill: Kill
     const message = abort.signal.aborted ? 'aborted by kill switch' : `upstream error: ${(err as Error).message}`;
     ctx.upstream = { status: 0, headers: {}, error: message };
     if (!res.headersSent && !res.destroyed) {
-      const reply = ctx.vendor.pack.errorResponse({
-        status: 502,
-        code: 'keybrake_upstream_error',
-        message: `keybrake could not complete the call to ${ctx.host}: ${message}. The outcome is unknown; check before retrying.`,
-      }, ctx.request);
+      const reply = ctx.vendor.pack.errorResponse(refuse('upstreamError', ctx.host, message), ctx.request);
       res.writeHead(reply.status, reply.headers).end(reply.body);
     } else {
       res.destroy();

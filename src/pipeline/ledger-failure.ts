@@ -5,8 +5,7 @@ import type { Refusal } from '../vendors/pack.ts';
 import type { CallContext, Services } from './context.ts';
 import { policyRefusal } from './context.ts';
 import { qualifiedOperation } from './call-scope.ts';
-
-export const LEDGER_UNAVAILABLE_CODE = 'keybrake_ledger_unavailable';
+import { refuse } from '../refusal/catalog.ts';
 
 export function onLedgerFailure(ctx: CallContext, services: Services, step: string, err: unknown): Refusal | undefined {
   const billable = ctx.operation?.billable === true;
@@ -16,11 +15,5 @@ export function onLedgerFailure(ctx: CallContext, services: Services, step: stri
     billable ? 'ledger unavailable: refusing a billable call' : 'ledger unavailable: non-billable call goes on without caps',
   );
   if (!billable) return undefined;
-  return policyRefusal(ctx, {
-    status: 403,
-    code: LEDGER_UNAVAILABLE_CODE,
-    message:
-      `keybrake's spend ledger (${services.ledger.name}) is unavailable, so the spend of ${qualifiedOperation(ctx)} ` +
-      'cannot be counted and the call was not forwarded. Nothing was charged; retry later.',
-  });
+  return policyRefusal(ctx, refuse('ledgerUnavailable', services.ledger.name, qualifiedOperation(ctx)));
 }

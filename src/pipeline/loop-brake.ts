@@ -10,8 +10,7 @@ import { policyRefusal } from './context.ts';
 import { hashTag } from '../caps/windows.ts';
 import { onLedgerFailure } from './ledger-failure.ts';
 import { chargeScope, qualifiedOperation } from './call-scope.ts';
-
-export const LOOP_BRAKE_CODE = 'keybrake_loop_brake';
+import { refuse } from '../refusal/catalog.ts';
 
 export const loopBrake: Step = async (ctx, services) => {
   const brake = ctx.vendor.loopBrake;
@@ -33,12 +32,5 @@ export const loopBrake: Step = async (ctx, services) => {
   }
   if (count <= brake.maxIdentical) return undefined;
   const within = ctx.vendor.entry.loopBrake?.within ?? `${brake.withinMs}ms`; // as the policy wrote it
-  return policyRefusal(ctx, {
-    status: 402,
-    code: LOOP_BRAKE_CODE,
-    message:
-      `loop brake: ${count} identical ${qualifiedOperation(ctx)} calls (same amount, currency and recipient) within ${within} ` +
-      `(at most ${brake.maxIdentical} allowed). The agent may be repeating itself: check whether the earlier calls already ` +
-      `succeeded before sending another, or wait ${within}.`,
-  });
+  return policyRefusal(ctx, refuse('loopBrake', { count, operation: qualifiedOperation(ctx), within, max: brake.maxIdentical }));
 };

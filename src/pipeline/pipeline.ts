@@ -1,12 +1,11 @@
 // The request pipeline (docs/architecture.md), top to bottom. Each step is one module
 // with the same shape; the first refusal ends the call before anything is
-// forwarded. Forward, settle and audit run after the decision.
+// forwarded. Reserve, forward and settle run as one layer (hold.ts); audit
+// runs after every outcome.
 import type { ServerResponse } from 'node:http';
 import type { AuditSink } from '../audit/record.ts';
-import type { CallContext, Services, Step } from './context.ts';
+import type { AbortTracker, CallContext, Forwarder, Services, Step } from './context.ts';
 import type { Refusal } from '../vendors/pack.ts';
-import type { Upstreams } from '../proxy/upstream.ts';
-import type { KillSwitch } from '../kill/kill-switch.ts';
 import { checkKill } from './kill-check.ts';
 import { checkPolicyLoaded } from './policy-check.ts';
 import { identifyOperation } from './identify.ts';
@@ -15,27 +14,30 @@ import { swapCredential } from './credential.ts';
 import { evaluateRules } from './rules.ts';
 import { loopBrake } from './loop-brake.ts';
 import { estimateCost } from './cost.ts';
-import { reserve } from './reserve.ts';
 import { forward } from './forward.ts';
-import { releaseUnsent, settle } from './settle.ts';
+import { reserveAround } from './hold.ts';
 import { auditRecord } from './audit.ts';
+import { refuse } from '../refusal/catalog.ts';
 
-/** Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy). */
+/**
+ * Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy).
+ * The kill check runs first of all, in handleCall, before the body is parsed:
+ * a killed proxy answers every call as killed, an unparseable one included.
+ */
 export const STEPS: readonly Step[] = [
   checkPolicyLoaded, //  no policy loaded yet → refuse, before any parsing
   identifyOperation, //  4. operation id + body in the vendor's encoding (no I/O: cheap)
-  checkKill, //          5. killed → refuse
   checkAgentKey, //      5. a listed, unrevoked keybrake agent key
   swapCredential, //     10a. real key from the Secret (refuses account mismatches early)
   evaluateRules, //      6. default deny; allow rules, field constraints, CEL
   loopBrake, //          7. the same call too often → refuse
   estimateCost, //       8. amount + currency, looked up when the body lacks it
-  reserve, //            9. every applicable cap, atomically, all or nothing
 ];
+// 9–11 (reserve, forward, settle) follow in handleCall, paired by reserveAround.
 
 export interface PipelineServices extends Services {
-  upstreams: Upstreams;
-  kill: KillSwitch;
+  upstreams: Forwarder;
+  kill: AbortTracker;
   audit: AuditSink;
   where: { namespace?: string; pod?: string };
   /** Metrics and other observers of the finished call. */
@@ -45,24 +47,19 @@ export interface PipelineServices extends Services {
 /** Runs one call. `early` is a refusal from reading the request (size, encoding, Host). */
 export async function handleCall(ctx: CallContext, services: PipelineServices, res: ServerResponse, early?: Refusal): Promise<void> {
   try {
-    const refusal = early ?? (await runSteps(ctx, services));
+    const refusal =
+      checkKill(ctx, services) ??
+      early ??
+      (await runSteps(ctx, services)) ??
+      (await reserveAround(ctx, services, (keepJson) => forward(ctx, services.upstreams, services.kill, res, keepJson)));
     if (refusal) {
       ctx.refusal = refusal;
       reply(ctx, res, refusal);
-    } else {
-      const late = await forward(ctx, services.upstreams, services.kill, res);
-      if (late) {
-        ctx.refusal = late;
-        reply(ctx, res, late);
-        await releaseUnsent(ctx, services);
-      } else {
-        await settle(ctx, services);
-      }
     }
   } catch (err) {
     // A bug or an unexpected store error: fail closed, never forward.
     services.log.error({ err, requestId: ctx.id }, 'pipeline error');
-    ctx.refusal = { status: 403, code: 'keybrake_internal_error', message: 'keybrake failed to evaluate this call, so it was not forwarded.' };
+    ctx.refusal = refuse('internalError');
     if (!res.headersSent) reply(ctx, res, ctx.refusal);
     else res.destroy();
   } finally {

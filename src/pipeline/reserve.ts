@@ -1,17 +1,19 @@
 // Step 9: reserve the call's cost against every cap that counts it, atomically,
 // all or nothing. A cap that would be exceeded refuses the call with the
 // numbers; an SDK retry with the same Idempotency-Key maps to the first
-// reservation and is not counted again.
+// reservation and is not counted again. The hold it returns is settled by
+// hold.ts, the one layer that calls this.
 import crypto from 'node:crypto';
 import type { CompiledCap } from '../policy/compiled.ts';
 import type { ReserveOutcome } from '../ledger/ledger.ts';
 import type { Refusal } from '../vendors/pack.ts';
-import type { CallContext, Step } from './context.ts';
+import type { CallContext, PlannedCharge, Services } from './context.ts';
 import { policyRefusal } from './context.ts';
 import { formatMinor } from '../money/money.ts';
 import { planCharges } from './cap-charges.ts';
 import { chargeScope, qualifiedOperation } from './call-scope.ts';
 import { onLedgerFailure } from './ledger-failure.ts';
+import { refuse } from '../refusal/catalog.ts';
 
 /**
  * What the ledger stores for an Idempotency-Key: a SHA-256 of the credential
@@ -22,15 +24,24 @@ export function ledgerIdempotencyKey(credential: string, key: string | undefined
   return key === undefined ? undefined : crypto.createHash('sha256').update(`${credential} ${key}`).digest('hex');
 }
 
-export const CAP_EXCEEDED_CODE = 'keybrake_cap_exceeded';
-export const CURRENCY_CODE = 'keybrake_currency_unconvertible';
+/** What this call holds in the ledger: exactly one settle (or keep) is owed for it. */
+export interface Hold {
+  requestId: string;
+  charges: readonly PlannedCharge[];
+}
 
-export const reserve: Step = async (ctx, services) => {
+/** A refusal ends the call; a hold, when there is one, is the caller's to settle, refused or not. */
+export interface Reserved {
+  refusal?: Refusal;
+  hold?: Hold;
+}
+
+export async function reserve(ctx: CallContext, services: Services): Promise<Reserved> {
   const now = services.clock.now();
   const plan = planCharges(ctx, now);
-  if (!plan.ok) return unconvertible(ctx, plan.cap, plan.reason);
+  if (!plan.ok) return { refusal: unconvertible(ctx, plan.cap, plan.reason) };
   ctx.charges = plan.planned;
-  if (plan.planned.length === 0) return undefined;
+  if (plan.planned.length === 0) return {};
 
   let outcome: ReserveOutcome;
   try {
@@ -43,24 +54,19 @@ export const reserve: Step = async (ctx, services) => {
       dryRun: ctx.vendor.enforcement === 'dryrun',
     });
   } catch (err) {
-    return onLedgerFailure(ctx, services, 'reserve', err);
+    return { refusal: onLedgerFailure(ctx, services, 'reserve', err) };
   }
-  if (outcome.ok) {
-    // A duplicate holds nothing of its own: the first reservation is settled by its own call.
-    ctx.reserved = outcome.duplicateOf === undefined;
-    return undefined;
-  }
-  ctx.reserved = outcome.reserved;
+  const hold: Hold = { requestId: ctx.id, charges: plan.planned };
+  // A duplicate holds nothing of its own: the first reservation is settled by its own call.
+  if (outcome.ok) return outcome.duplicateOf === undefined ? { hold } : {};
   const { cap } = plan.planned[outcome.index];
-  return policyRefusal(ctx, {
-    status: 402,
-    code: CAP_EXCEEDED_CODE,
-    message:
-      `${capExceededMessage(cap, outcome.used, outcome.requested, outcome.limit)}. ` +
-      `${qualifiedOperation(ctx)} was not forwarded; do not retry it until the ${cap.window.label} window frees up, ` +
-      'or ask an operator to raise the cap in the EgressPolicy.',
-  });
-};
+  const refusal = policyRefusal(
+    ctx,
+    refuse('capExceeded', capExceededMessage(cap, outcome.used, outcome.requested, outcome.limit), qualifiedOperation(ctx), cap.window.label),
+  );
+  // Only a dry-run reservation is made past a cap.
+  return { refusal, hold: outcome.reserved ? hold : undefined };
+}
 
 /** "cap 24h stripe spend: $480.00 used + $40.00 requested > $500.00 limit" (counts print as numbers). */
 export function capExceededMessage(cap: CompiledCap, used: number, requested: number, limit: number): string {
@@ -71,11 +77,8 @@ export function capExceededMessage(cap: CompiledCap, used: number, requested: nu
 
 function unconvertible(ctx: CallContext, cap: CompiledCap, reason: string): Refusal | undefined {
   const currency = cap.limit.kind === 'spend' ? cap.limit.currency.toUpperCase() : '';
-  return policyRefusal(ctx, {
-    status: 402,
-    code: CURRENCY_CODE,
-    message:
-      `cap ${cap.name} counts ${currency}, and this ${ctx.amount?.currency.toUpperCase()} amount cannot be converted: ${reason}. ` +
-      `Charge in ${currency}, or ask an operator to add the currency to fx in the EgressPolicy.`,
-  });
+  return policyRefusal(
+    ctx,
+    refuse('currencyUnconvertible', { cap: cap.name, capCurrency: currency, currency: ctx.amount?.currency.toUpperCase() ?? '', reason }),
+  );
 }

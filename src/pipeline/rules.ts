@@ -9,9 +9,7 @@ import type { RuleInput, RuleVerdict } from '../policy/compiled.ts';
 import type { Refusal } from '../vendors/pack.ts';
 import { celBudgetExceeded } from '../policy/cel.ts';
 import { CEL_COST_BUDGET } from '../policy/cel-meter.ts';
-
-export const RULE_DENIED_CODE = 'keybrake_rule_denied';
-export const CEL_BUDGET_CODE = 'keybrake_cel_budget';
+import { refuse } from '../refusal/catalog.ts';
 
 export const evaluateRules: Step = (ctx, services) => {
   const { method, path, headers } = ctx.request;
@@ -32,12 +30,8 @@ function judge(ctx: CallContext, services: Services, input: RuleInput, where = (
   ctx.rule = verdict.rule;
   if (celBudgetExceeded(input)) {
     services.onCelBudgetExceeded?.();
-    return {
-      status: 403,
-      code: CEL_BUDGET_CODE,
-      message: `Evaluating the policy's CEL expressions for this request exceeded the cost budget (${CEL_COST_BUDGET} list and map element visits), so it was refused. Send fewer list elements, or ask for a rule that does not iterate them in nested loops.`,
-    };
+    return refuse('celBudget', CEL_COST_BUDGET);
   }
   if (verdict.allowed) return undefined;
-  return policyRefusal(ctx, { status: 403, code: RULE_DENIED_CODE, message: where(verdict.message) });
+  return policyRefusal(ctx, refuse('ruleDenied', where(verdict.message)));
 }

@@ -5,31 +5,21 @@
 // committed charge. Never throws: the response has already been sent.
 import type { Settlement } from '../ledger/ledger.ts';
 import type { CallContext, PlannedCharge, Services } from './context.ts';
+import type { Hold } from './reserve.ts';
 import { inCapCurrency } from './cap-charges.ts';
 
-export async function settle(ctx: CallContext, services: Services): Promise<void> {
-  if (!ctx.reserved || !ctx.charges?.length) return;
+/** Settles `hold` from the call's outcome; `override` settles it as given (a refused call releases). */
+export async function settle(ctx: CallContext, hold: Hold, services: Services, override?: Settlement): Promise<void> {
   try {
-    const settlement = settlementFor(ctx);
-    await services.ledger.settle(ctx.id, settlement, services.clock.now());
+    const settlement = override ?? settlementFor(ctx, hold);
+    await services.ledger.settle(hold.requestId, settlement, services.clock.now());
   } catch (err) {
     services.onLedgerError?.();
     services.log.error({ err, requestId: ctx.id, ledger: services.ledger.name }, 'settle failed: the hold stays counted');
   }
 }
 
-/** The call was refused after its reservation and never sent: give the hold back. Never throws. */
-export async function releaseUnsent(ctx: CallContext, services: Services): Promise<void> {
-  if (!ctx.reserved || !ctx.charges?.length) return;
-  try {
-    await services.ledger.settle(ctx.id, { kind: 'release' }, services.clock.now());
-  } catch (err) {
-    services.onLedgerError?.();
-    services.log.error({ err: (err as Error).message, requestId: ctx.id, ledger: services.ledger.name }, 'release failed: the hold stays counted');
-  }
-}
-
-function settlementFor(ctx: CallContext): Settlement {
+function settlementFor(ctx: CallContext, hold: Hold): Settlement {
   const upstream = ctx.upstream;
   // No result at all is as unknown as a reset: keeping over-counts, releasing could under-count.
   if (!upstream || upstream.error !== undefined) return { kind: 'keep' };
@@ -37,7 +27,7 @@ function settlementFor(ctx: CallContext): Settlement {
   if (nothingHappened(ctx)) return { kind: 'release' };
   const actual = actualAmount(ctx);
   ctx.committed = actual ?? ctx.amount;
-  return { kind: 'commit', amounts: ctx.charges!.map((p) => committedAmount(ctx, p, actual)) };
+  return { kind: 'commit', amounts: hold.charges.map((p) => committedAmount(ctx, p, actual)) };
 }
 
 /** What the response object says moved, in the request's currency; undefined keeps the estimate. */

@@ -11,6 +11,9 @@ import type { CompiledPolicy } from '../policy/compiled.ts';
 import type { LeafMinter } from '../pki/certs.ts';
 import type { CallContext } from '../pipeline/context.ts';
 import { handleCall, type PipelineServices } from '../pipeline/pipeline.ts';
+import type { KillSwitch } from '../kill/kill-switch.ts';
+import type { VendorPack } from '../vendors/pack.ts';
+import { refuse as refusalOf } from '../refusal/catalog.ts';
 import { readRequest } from './request.ts';
 import { sniff } from './sniff.ts';
 import { resolvePassthrough, splice } from './passthrough.ts';
@@ -24,7 +27,8 @@ export interface DataPlaneOptions {
   minter: LeafMinter;
   /** The policy in force now; every call takes one snapshot at arrival. */
   policy(): CompiledPolicy;
-  services: PipelineServices;
+  /** The proxy also tracks client sockets on the kill switch, beyond the pipeline's abort port. */
+  services: PipelineServices & { kill: KillSwitch };
   maxBodyBytes: number;
   limits: ConnectionLimits;
   limitMetrics: LimitMetrics;
@@ -34,6 +38,8 @@ export interface DataPlaneOptions {
 interface ConnMeta {
   host: string;
   mode: 'transparent' | 'connect';
+  /** The pack governing the host when the connection was set up: shapes refusals if a reload drops the host. */
+  pack?: VendorPack;
 }
 
 export class DataPlane {
@@ -204,7 +210,7 @@ export class DataPlane {
     });
     tlsSocket.on('error', () => socket.destroy());
     tlsSocket.once('secure', () => this.#handshakeDone(socket));
-    this.#meta.set(tlsSocket, { host, mode });
+    this.#meta.set(tlsSocket, { host, mode, pack: this.#opts.policy().byHost.get(host)?.pack });
     this.#http.emit('connection', tlsSocket);
   }
 
@@ -243,7 +249,21 @@ export class DataPlane {
     socket.resetAndDestroy();
   }
 
-  #auditConnection(method: string, host: string, reason: string | undefined, decision: 'denied' | 'allowed' = 'denied'): void {
+  /** The policy changed under an open connection and no longer governs its host: answered in the vendor's shape, audited. */
+  #refuseUngoverned(req: http.IncomingMessage, res: http.ServerResponse, meta: ConnMeta | undefined): void {
+    const host = meta?.host ?? '';
+    const refusal = refusalOf('hostNotGoverned', host || 'this host');
+    const reply = meta?.pack?.errorResponse(refusal) ?? {
+      status: refusal.status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { code: refusal.code, message: refusal.message } }),
+    };
+    this.#auditConnection(req.method ?? 'GET', host, refusal.message, 'denied', (req.url ?? '/').split('?')[0]);
+    res.writeHead(reply.status, { ...reply.headers, connection: 'close' });
+    res.end(reply.body);
+  }
+
+  #auditConnection(method: string, host: string, reason: string | undefined, decision: 'denied' | 'allowed' = 'denied', path = ''): void {
     this.#opts.services.audit.write({
       eventId: crypto.randomUUID(),
       time: new Date().toISOString(),
@@ -251,7 +271,7 @@ export class DataPlane {
       pod: this.#opts.services.where.pod,
       method,
       host,
-      path: '',
+      path,
       decision,
       operation: decision === 'allowed' ? 'passthrough' : undefined,
       reason,
@@ -263,11 +283,7 @@ export class DataPlane {
     const meta = this.#meta.get(req.socket);
     const policy = this.#opts.policy();
     const vendor = meta && policy.byHost.get(meta.host);
-    if (!meta || !vendor) {
-      // The policy changed under an open connection and no longer governs this host.
-      res.writeHead(403, { 'content-type': 'application/json', connection: 'close' });
-      return void res.end(JSON.stringify({ error: { code: 'keybrake_host_not_governed', message: 'This host is no longer governed by the policy.' } }));
-    }
+    if (!meta || !vendor) return this.#refuseUngoverned(req, res, meta);
     const startNs = process.hrtime.bigint();
     const receivedAt = new Date();
     const lease = this.#budget.lease();

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Refusal, VendorRequest } from '../vendors/pack.ts';
 import type { BodyLease } from '../limits/body-budget.ts';
 import { flattenHeaders } from '../http/headers.ts';
+import { refuse } from '../refusal/catalog.ts';
 
 export type ReadResult = { ok: true; request: VendorRequest } | { ok: false; refusal: Refusal; closeConnection: boolean };
 
@@ -29,15 +30,13 @@ export async function readRequest(req: IncomingMessage, host: string, limits: Re
   const headers = flattenHeaders(req.headers);
   const hostHeader = (headers['host'] ?? '').toLowerCase().replace(/:\d+$/, ''); // the port differs in tests; the name is what matters
   if (hostHeader !== host) {
-    return refuse(403, 'keybrake_host_mismatch', `Host header "${hostHeader}" does not match the TLS server name ${host}.`);
+    return refused(refuse('hostMismatch', hostHeader, host));
   }
   const override = METHOD_OVERRIDES.find((name) => name in headers);
-  if (override) {
-    return refuse(400, 'keybrake_method_override', `The ${override} header is refused: keybrake judges the method on the request line (${req.method}). Send the real method instead.`);
-  }
+  if (override) return refused(refuse('methodOverride', override, req.method ?? ''));
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== '') {
-    return refuse(415, 'keybrake_compressed_body', `Compressed request bodies (${encoding}) are refused: keybrake must read the body to enforce policy. Send it uncompressed.`);
+    return refused(refuse('compressedBody', encoding));
   }
   const declared = Number(headers['content-length'] ?? 0);
   if (declared > limits.maxBody) return tooLarge(limits.maxBody);
@@ -70,19 +69,19 @@ export async function readRequest(req: IncomingMessage, host: string, limits: Re
   };
 }
 
-function refuse(status: number, code: string, message: string): ReadResult {
-  return { ok: false, closeConnection: true, refusal: { status, code, message } };
+function refused(refusal: Refusal): ReadResult {
+  return { ok: false, closeConnection: true, refusal };
 }
 
 function incomplete(): ReadResult {
-  return refuse(400, 'keybrake_incomplete_body', 'The request body ended early; a partial body is never evaluated.');
+  return refused(refuse('incompleteBody'));
 }
 
 function tooLarge(maxBody: number): ReadResult {
-  return refuse(413, 'keybrake_body_too_large', `The request body is over keybrake's limit of ${maxBody} bytes, so it was not forwarded.`);
+  return refused(refuse('bodyTooLarge', maxBody));
 }
 
 function busy(limits: ReadLimits): ReadResult {
   limits.onBudgetRefused?.();
-  return refuse(503, 'keybrake_busy', 'keybrake is holding too many request bodies at once (--max-buffered-bytes); the call was not forwarded. Retry shortly.');
+  return refused(refuse('busy'));
 }

@@ -4,7 +4,7 @@
 // host for tests and the demo while keeping SNI and verification for the host.
 import tls from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
-import type { UpstreamLookup } from '../pipeline/context.ts';
+import type { ForwardRequest, UpstreamLookup, Forwarder } from '../pipeline/context.ts';
 
 export interface UpstreamOptions {
   /** host → origin (`https://127.0.0.1:8443`). */
@@ -17,15 +17,7 @@ export interface UpstreamOptions {
   lookupTimeoutMs?: number;
 }
 
-export interface ForwardRequest {
-  method: string;
-  path: string; // with query
-  headers: Record<string, string>;
-  body: Buffer;
-  signal: AbortSignal;
-}
-
-export class Upstreams implements UpstreamLookup {
+export class Upstreams implements UpstreamLookup, Forwarder {
   readonly #pools = new Map<string, Pool>();
   readonly #opts: UpstreamOptions;
   /** Built once: passing `ca` per connection would parse every root certificate each time. */

@@ -44,16 +44,8 @@ export type ParseResult =
   | { ok: false; refusal: Refusal };
 
 /** A refusal before anything is forwarded; packs render it in the vendor's error shape. */
-export interface Refusal {
-  /** HTTP status chosen so the vendor SDK does not retry (Stripe: 402/403, never 409/5xx). */
-  status: number;
-  /** `keybrake_*` code. */
-  code: string;
-  /** Says which rule or cap and the numbers, and what to do: the agent is often an LLM. */
-  message: string;
-  /** Offending parameter, when there is one. */
-  param?: string;
-}
+import type { Refusal } from '../refusal/catalog.ts';
+export type { Refusal };
 
 export interface VendorResponse {
   status: number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { capStatus } from '../../src/caps/usage.ts';
 import { chargeKey } from '../../src/caps/windows.ts';
 import { createMemoryLedger } from '../../src/ledger/memory.ts';
-import { compileStripe } from '../ledger/fixtures/call.ts';
+import { compileStripe } from '../pipeline/fixtures/call.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 

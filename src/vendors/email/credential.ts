@@ -2,6 +2,7 @@
 // Secret with inner whitespace or control characters would break (or split)
 // the header, so it is refused with a message for the operator.
 import type { Refusal } from '../pack.ts';
+import { refuse } from '../../refusal/catalog.ts';
 
 export type HeaderSecret = { ok: true; value: string } | { ok: false; refusal: Refusal };
 
@@ -10,11 +11,7 @@ export function headerSecret(secret: string, vendor: string): HeaderSecret {
   if (value !== '' && !/[\s\x00-\x1f\x7f]/.test(value)) return { ok: true, value };
   return {
     ok: false,
-    refusal: {
-      status: 403,
-      code: 'keybrake_credential_invalid',
-      message: `the ${vendor} credential configured for this sidecar is empty or malformed; an operator must fix the Secret`,
-    },
+    refusal: refuse('credentialInvalid', vendor),
   };
 }
 

@@ -6,6 +6,7 @@ import type { OperationDef, ParsedBody, Refusal, VendorRequest } from '../pack.t
 import { parseForm } from '../form.ts';
 import { parseEmail, parseEmailList } from './emails.ts';
 import { decodeJsonBody, isPlainObject } from './json-body.ts';
+import { refuseParam } from '../../refusal/catalog.ts';
 
 export type BodyShape =
   | { kind: 'email' }
@@ -29,7 +30,7 @@ export function shapesOf(operations: readonly EmailOperationDef[]): (id: string)
 export type ParseResult = { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal };
 
 function unparseable(message: string, param?: string): ParseResult {
-  return { ok: false, refusal: { status: 400, code: 'keybrake_unparseable_body', message, ...(param ? { param } : {}) } };
+  return { ok: false, refusal: refuseParam(param, 'unparseableBody', message) };
 }
 
 function parseList(value: unknown, at: string | undefined, fields: readonly string[]): ParseResult {

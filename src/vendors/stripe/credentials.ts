@@ -3,6 +3,7 @@
 // or HTTP Basic with the key as the username and an empty password (curl -u).
 // Outbound, only the real key goes, as a Bearer token.
 import type { PresentedKey, Refusal } from '../pack.ts';
+import { refuse } from '../../refusal/catalog.ts';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
@@ -29,11 +30,7 @@ export function stripeApplyCredential(
   if (key === '' || /[\s\x00-\x1f\x7f]/.test(key)) {
     return {
       ok: false,
-      refusal: {
-        status: 403,
-        code: 'keybrake_credential_invalid',
-        message: 'the Stripe credential configured for this sidecar is empty or malformed; an operator must fix the Secret',
-      },
+      refusal: refuse('credentialInvalid', 'Stripe'),
     };
   }
   const out: Record<string, string> = {};

@@ -6,13 +6,14 @@ import type { ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
 import { decodeBodyText } from '../body-text.ts';
 import { decodeJsonBody, isPlainObject } from '../email/json-body.ts';
+import { refuseParam } from '../../refusal/catalog.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 type Parsed = { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal };
 
 function unparseable(message: string, param?: string): Parsed {
-  return { ok: false, refusal: { status: 400, code: 'keybrake_unparseable_body', message, ...(param === undefined ? {} : { param }) } };
+  return { ok: false, refusal: refuseParam(param, 'unparseableBody', message) };
 }
 
 /** stripe-node's rule: any path starting with /v2 is the v2 (JSON) API. */

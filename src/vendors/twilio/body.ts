@@ -9,12 +9,13 @@ import type { ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
 import { decodeBodyText } from '../body-text.ts';
 import { caseClash, paramOf } from '../param-names.ts';
+import { refuseParam } from '../../refusal/catalog.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const REPEATABLE = new Set(['MediaUrl']);
 
 function unparseable(message: string, param?: string): { ok: false; refusal: Refusal } {
-  return { ok: false, refusal: { status: 400, code: 'keybrake_unparseable_body', message, ...(param ? { param } : {}) } };
+  return { ok: false, refusal: refuseParam(param, 'unparseableBody', message) };
 }
 
 function parseParams(text: string): { ok: true; body: ParsedBody } | { ok: false; refusal: Refusal } {

@@ -9,6 +9,7 @@
 // The Account SID is always there, because every account-scoped path names one
 // and keybrake refuses a path whose account is not the credential's.
 import type { Operation, PresentedKey, Refusal } from '../pack.ts';
+import { refuse } from '../../refusal/catalog.ts';
 
 export interface TwilioCredential {
   accountSid: string;
@@ -73,20 +74,12 @@ export function applyTwilioCredential(
   try {
     credential = parseTwilioSecret(secret);
   } catch (err) {
-    const message = `keybrake cannot use its Twilio credential: ${(err as Error).message}; an operator must fix the Secret`;
-    return { ok: false, refusal: { status: 403, code: 'keybrake_credential_invalid', message } };
+    return { ok: false, refusal: refuse('credentialInvalid', 'Twilio', `cannot be used: ${(err as Error).message}`) };
   }
   const sid = pathAccountSid(req.path, req.op);
   if (sid !== undefined && sid !== credential.accountSid) {
     const named = sid ? `account ${sid.slice(0, 64)}` : 'an account keybrake cannot read';
-    return {
-      ok: false,
-      refusal: {
-        status: 403,
-        code: 'keybrake_account_mismatch',
-        message: `the path names ${named}, but keybrake governs account ${credential.accountSid}; use that Account SID`,
-      },
-    };
+    return { ok: false, refusal: refuse('accountMismatch', named, credential.accountSid) };
   }
   return { ok: true, headers: { ...headers, authorization: basic(credential.username, credential.password) } };
 }

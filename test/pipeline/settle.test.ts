@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallContext, UpstreamResult } from '../../src/pipeline/context.ts';
 import type { Cap } from '../../src/policy/schema.ts';
 import { estimateCost } from '../../src/pipeline/cost.ts';
-import { reserve } from '../../src/pipeline/reserve.ts';
+import { reserve, type Hold } from '../../src/pipeline/reserve.ts';
 import { settle } from '../../src/pipeline/settle.ts';
 import { capStatus } from '../../src/caps/usage.ts';
 import { CREDENTIAL_SCOPE, compileStripe, stripeCall, testServices, type CompiledStripe, type TestServices } from './fixtures/call.ts';
@@ -13,11 +13,13 @@ const CAPS: Cap[] = [
   { window: '1h', maxRequests: 100 },
 ];
 
-async function reservedCharge(stripe: CompiledStripe, services: TestServices, form: string): Promise<CallContext> {
+async function reservedCharge(stripe: CompiledStripe, services: TestServices, form: string): Promise<{ ctx: CallContext; hold: Hold }> {
   const ctx = stripeCall(stripe, { form });
-  expect((await estimateCost(ctx, services)) ?? (await reserve(ctx, services))).toBeUndefined();
-  expect(ctx.reserved).toBe(true);
-  return ctx;
+  expect(await estimateCost(ctx, services)).toBeUndefined();
+  const { refusal, hold } = await reserve(ctx, services);
+  expect(refusal).toBeUndefined();
+  if (!hold) throw new Error('expected a hold');
+  return { ctx, hold };
 }
 
 function answered(ctx: CallContext, upstream: Partial<UpstreamResult>): void {
@@ -33,12 +35,12 @@ describe('settle', () => {
   it('commits what the charge object says was captured', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const captured = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx: captured, hold: capturedHold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(captured, { json: { object: 'charge', amount: 4000, amount_captured: 4000, captured: true, currency: 'usd' } });
-    const authorized = await reservedCharge(stripe, services, 'amount=9000&currency=usd&capture=false');
+    const { ctx: authorized, hold: authorizedHold } = await reservedCharge(stripe, services, 'amount=9000&currency=usd&capture=false');
     answered(authorized, { json: { object: 'charge', amount: 9000, amount_captured: 0, captured: false, currency: 'usd' } });
-    await settle(captured, services);
-    await settle(authorized, services);
+    await settle(captured, capturedHold, services);
+    await settle(authorized, authorizedHold, services);
     expect(await used(stripe, services)).toEqual([4000, 2]); // the authorization holds no spend; requests stay counted
     // what the spend metric reports: the amounts that moved
     expect(captured.committed).toEqual({ amount: 4000, currency: 'usd' });
@@ -48,18 +50,18 @@ describe('settle', () => {
   it('converts the settled amount into the cap currency', async () => {
     const stripe = compileStripe({ caps: CAPS, fx: { eur: '1.08' } });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=5000&currency=eur');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=5000&currency=eur');
     answered(ctx, { json: { object: 'charge', amount: 5000, amount_captured: 2500, captured: true, currency: 'eur' } });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     expect(await used(stripe, services)).toEqual([2700, 1]);
   });
 
   it('keeps the estimate when the response does not say', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(ctx, { json: undefined });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     expect(await used(stripe, services)).toEqual([4000, 1]);
     expect(ctx.committed).toEqual({ amount: 4000, currency: 'usd' });
   });
@@ -67,54 +69,43 @@ describe('settle', () => {
   it('releases the hold when the vendor refused the call', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(ctx, { status: 402 });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     expect(await used(stripe, services)).toEqual([0, 0]);
   });
 
   it('keeps the hold when the outcome is unknown, and a later settle cannot undo it', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(ctx, { status: 0, error: 'upstream error: socket hang up' });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     answered(ctx, { status: 500 });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     expect(await used(stripe, services)).toEqual([4000, 1]);
   });
 
   it('is idempotent', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(ctx, { json: { object: 'charge', amount: 4000, amount_captured: 3000, captured: true, currency: 'usd' } });
-    await settle(ctx, services);
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
+    await settle(ctx, hold, services);
     answered(ctx, { status: 400 });
-    await settle(ctx, services);
+    await settle(ctx, hold, services);
     expect(await used(stripe, services)).toEqual([3000, 1]);
-  });
-
-  it('does nothing for a call that holds no reservation', async () => {
-    const stripe = compileStripe({ caps: CAPS });
-    const services = testServices();
-    const settled: string[] = [];
-    services.ledger.settle = async (requestId) => void settled.push(requestId);
-    const ctx = stripeCall(stripe, { form: 'amount=4000&currency=usd' });
-    answered(ctx, {});
-    await settle(ctx, services);
-    expect(settled).toEqual([]);
   });
 
   it('never throws when the ledger fails after the response was sent', async () => {
     const stripe = compileStripe({ caps: CAPS });
     const services = testServices();
-    const ctx = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
+    const { ctx, hold } = await reservedCharge(stripe, services, 'amount=4000&currency=usd');
     answered(ctx, { json: { object: 'charge', amount: 4000, amount_captured: 4000, captured: true, currency: 'usd' } });
     services.ledger.settle = async () => {
       throw new Error('redis ledger unavailable: Connection is closed.');
     };
-    await expect(settle(ctx, services)).resolves.toBeUndefined();
+    await expect(settle(ctx, hold, services)).resolves.toBeUndefined();
   });
 });

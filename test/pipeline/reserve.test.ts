@@ -5,16 +5,25 @@ import type { CallContext } from '../../src/pipeline/context.ts';
 import type { Refusal } from '../../src/vendors/pack.ts';
 import type { Cap } from '../../src/policy/schema.ts';
 import { estimateCost } from '../../src/pipeline/cost.ts';
-import { reserve } from '../../src/pipeline/reserve.ts';
+import { reserve, type Hold } from '../../src/pipeline/reserve.ts';
 import { capStatus } from '../../src/caps/usage.ts';
 import { LedgerUnavailableError, type Ledger } from '../../src/ledger/ledger.ts';
 import { CREDENTIAL_SCOPE, compileStripe, stripeCall, testServices, type CompiledStripe, type TestServices } from './fixtures/call.ts';
 
 const SPEND_500_USD: Cap = { window: '24h', maxSpend: { amount: '500.00', currency: 'usd' } };
 
+/** The call's refusal, if any; `holds` learns whether the ledger holds a reservation for it. */
+const holds = new WeakMap<CallContext, Hold | undefined>();
+
 async function costAndReserve(ctx: CallContext, services: TestServices): Promise<Refusal | undefined> {
-  return (await estimateCost(ctx, services)) ?? (await reserve(ctx, services));
+  const early = await estimateCost(ctx, services);
+  if (early) return early;
+  const { refusal, hold } = await reserve(ctx, services);
+  holds.set(ctx, hold);
+  return refusal;
 }
+
+const held = (ctx: CallContext) => holds.get(ctx) !== undefined;
 
 function charge(stripe: CompiledStripe, amount: number, currency = 'usd', extra: Partial<Parameters<typeof stripeCall>[1]> = {}) {
   return stripeCall(stripe, { form: `amount=${amount}&currency=${currency}&customer=cus_A`, ...extra });
@@ -35,7 +44,7 @@ describe('reserve step', () => {
     expect(refusal).toMatchObject({ status: 402, code: 'keybrake_cap_exceeded' });
     expect(refusal!.message).toMatch(/^cap 24h stripe spend: \$480\.00 used \+ \$40\.00 requested > \$500\.00 limit\. /);
     expect(refusal!.message).toContain('not forwarded');
-    expect(ctx.reserved).toBeFalsy();
+    expect(held(ctx)).toBe(false);
     expect(await used(stripe, services)).toEqual([48000]);
   });
 
@@ -93,7 +102,7 @@ describe('reserve step', () => {
     expect(await costAndReserve(ctx, services)).toBeUndefined();
     expect(ctx.dryrunDenials).toHaveLength(1);
     expect(ctx.dryrunDenials[0].message).toMatch(/^cap 24h stripe spend: \$40\.00 used \+ \$40\.00 requested > \$50\.00 limit/);
-    expect(ctx.reserved).toBe(true); // it will be forwarded, so it is counted
+    expect(held(ctx)).toBe(true); // it will be forwarded, so it is counted
     expect(await used(stripe, services)).toEqual([8000]);
   });
 
@@ -104,7 +113,7 @@ describe('reserve step', () => {
     const retry = charge(stripe, 4000, 'usd', { idempotencyKey: 'stripe-node-retry-1' });
     expect(await costAndReserve(first, services)).toBeUndefined();
     expect(await costAndReserve(retry, services)).toBeUndefined();
-    expect([first.reserved, retry.reserved]).toEqual([true, false]);
+    expect([held(first), held(retry)]).toEqual([true, false]);
     expect(await used(stripe, services)).toEqual([4000]);
     expect(await costAndReserve(charge(stripe, 4000, 'usd', { idempotencyKey: 'another' }), services)).toBeUndefined();
     expect(await used(stripe, services)).toEqual([8000]);
@@ -157,7 +166,7 @@ describe('reserve step', () => {
       const stripe = compileStripe({ caps: [{ window: '1m', maxRequests: 5 }] });
       const read = stripeCall(stripe, { method: 'GET', path: '/v1/customers/cus_A' });
       expect(await costAndReserve(read, testServices({ ledger: broken }))).toBeUndefined();
-      expect(read.reserved).toBeFalsy();
+      expect(held(read)).toBe(false);
     });
   });
 });
