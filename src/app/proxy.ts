@@ -12,7 +12,7 @@ import { LeafMinter } from '../pki/certs.ts';
 import { KillSwitch } from '../kill/kill-switch.ts';
 import { Upstreams } from '../proxy/upstream.ts';
 import { DataPlane } from '../proxy/data-plane.ts';
-import { DirSecretStore } from '../secrets.ts';
+import { DirSecretStore } from './secrets.ts';
 import { openLedger } from '../ledger/open.ts';
 import { openAuditSinks, AuditFanout } from '../audit/open.ts';
 import { createAdminServer, listen } from '../admin/server.ts';

@@ -14,7 +14,7 @@ const READ_BYTES = 1024 * 1024;
 export async function appendJsonLines(file: string, records: readonly AuditRecord[]): Promise<number> {
   const data = records.map((r) => `${JSON.stringify(r)}\n`).join('');
   const handle = await fs.open(file, 'a', 0o600);
-  let created = false;
+  let created: boolean;
   try {
     created = (await handle.stat()).size === 0;
     await handle.writeFile(data);

@@ -144,7 +144,7 @@ function parseCertificate(pem: string, index: number): crypto.X509Certificate {
   try {
     return new crypto.X509Certificate(pem);
   } catch (err) {
-    throw new Error(`CA certificate #${index + 1} cannot be parsed: ${(err as Error).message}`);
+    throw new Error(`CA certificate #${index + 1} cannot be parsed: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -162,7 +162,7 @@ function parsePrivateKey(keyPem: string): crypto.KeyObject {
   try {
     key = crypto.createPrivateKey(keyPem);
   } catch (err) {
-    throw new Error(`CA key is not an unencrypted PEM private key: ${(err as Error).message}`);
+    throw new Error(`CA key is not an unencrypted PEM private key: ${(err as Error).message}`, { cause: err });
   }
   if (key.asymmetricKeyType !== 'ec' && key.asymmetricKeyType !== 'rsa') {
     throw new Error(`CA key type ${key.asymmetricKeyType} is not supported (use EC or RSA)`);

@@ -33,7 +33,7 @@ export function compileCel(expression: string): CelCheck {
   try {
     parsed = parse(expression);
   } catch (err) {
-    throw new Error(`does not parse: ${(err as Error).message}`);
+    throw new Error(`does not parse: ${(err as Error).message}`, { cause: err });
   }
   const problem = checkExpr(parsed.expr, new Set(), 0);
   if (problem) throw new Error(problem);
@@ -41,7 +41,7 @@ export function compileCel(expression: string): CelCheck {
   try {
     program = plan(env, parsed);
   } catch (err) {
-    throw new Error(`does not compile: ${(err as Error).message}`);
+    throw new Error(`does not compile: ${(err as Error).message}`, { cause: err });
   }
   const quoted = JSON.stringify(expression);
   return {

@@ -1,7 +1,7 @@
 // The vendor-pack interface: everything keybrake knows about one vendor's wire
 // format lives behind it. Adding a vendor = a folder in src/vendors/ + one line
 // in src/vendors/registry.ts.
-import type { UnitPrices, VendorEntry } from '../policy/schema.ts';
+import type { UnitPrices } from './unit-prices.ts';
 
 export interface OperationDef {
   /** Short id used in policies: `refunds.create`. The qualified id is `<vendor>:<id>`. */
@@ -149,5 +149,5 @@ export interface VendorPack {
   /** Render a refusal in the vendor's error shape, with headers that stop SDK retries (the request, when known, picks the shape). */
   errorResponse(refusal: Refusal, req?: VendorRequest): VendorResponse;
   /** Validate vendor-specific policy fields (unitPrices names, maxCallMinutes…); messages name the field. */
-  validateEntry?(entry: VendorEntry): string[];
+  validateEntry?(entry: PriceContext): string[];
 }

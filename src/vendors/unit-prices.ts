@@ -2,7 +2,17 @@
 // per email or per minute. Prices are exact decimals, often below one minor
 // unit ($0.0079 per SMS segment): the total is computed as an exact fraction
 // and rounded UP once to whole minor units, so a cap is never under-counted.
-import type { UnitPrices } from '../policy/schema.ts';
+
+/**
+ * A vendor entry's `unitPrices`, as packs read it: `default` maps a price name
+ * to a decimal amount in `currency`; `byCountry` overrides per destination prefix.
+ * (The policy schema's own type has the same shape; packs do not import the policy.)
+ */
+export interface UnitPrices {
+  currency: string;
+  default?: Record<string, string>;
+  byCountry?: Record<string, Record<string, string>>;
+}
 import { currencyDecimals } from '../money/money.ts';
 
 const DECIMAL = /^(\d{1,12})(?:\.(\d{1,12}))?$/;

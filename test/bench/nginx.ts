@@ -98,7 +98,7 @@ ${servers(port)}
   } catch (err) {
     const log = fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : '';
     await stopChild(child, 'SIGKILL');
-    throw new Error(`${(err as Error).message}: ${log.slice(-1000)}`);
+    throw new Error(`${(err as Error).message}: ${log.slice(-1000)}`, { cause: err });
   }
   return { port, pid: child.pid ?? 0, dir, close: () => stopChild(child, 'SIGTERM') };
 }

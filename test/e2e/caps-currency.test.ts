@@ -3,7 +3,7 @@
 // policy's fx table, and a currency it does not list is refused, never guessed.
 // (The conversion arithmetic itself is unit-tested in test/money/money.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, type Harness } from '../helpers/proxy-harness.ts';

@@ -1,6 +1,6 @@
 // Issue 2 acceptance: the kill switch cuts a call in flight, refuses later
 // calls, survives a restart, and only the admin token revives.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import https from 'node:https';
 import Stripe from 'stripe';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';

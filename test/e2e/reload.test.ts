@@ -1,6 +1,6 @@
 // Issue 2 acceptance: policy edits take effect within a second, without a
 // restart; an invalid edit keeps the last good policy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startHarness } from '../helpers/proxy-harness.ts';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';

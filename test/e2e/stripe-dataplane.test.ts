@@ -1,6 +1,6 @@
 // Issue 2 acceptance: the official stripe SDK through a real keybrake proxy
 // process, in explicit (CONNECT) and transparent (SNI) mode.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import https from 'node:https';
 import tls from 'node:tls';
 import zlib from 'node:zlib';

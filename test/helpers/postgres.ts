@@ -94,7 +94,7 @@ export async function startPostgres(database = 'keybrake_test'): Promise<TestPos
     const log = await fs.readFile(logFile, 'utf8').catch(() => '');
     if (running) await stop().catch(() => {});
     await fs.rm(root, { recursive: true, force: true });
-    throw new Error(`could not start test PostgreSQL: ${(err as Error).message}\n${log}`);
+    throw new Error(`could not start test PostgreSQL: ${(err as Error).message}\n${log}`, { cause: err });
   }
 
   return {

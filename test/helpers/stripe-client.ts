@@ -4,7 +4,7 @@
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import Stripe from 'stripe';
-import { connectAgent } from '../../src/demo/clients.ts';
+import { connectAgent } from './connect-agent.ts';
 
 const toLoopback: LookupFunction = (_host, opts, cb) => {
   if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);

@@ -14,7 +14,7 @@ async function amtoolCheck(file: string): Promise<string> {
     return (await run('amtool', ['check-config', file])).stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`amtool check-config ${file} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    throw new Error(`amtool check-config ${file} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: err });
   }
 }
 

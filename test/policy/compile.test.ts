@@ -155,6 +155,6 @@ describe('compilePolicies', () => {
       { document: 'policy[1]', path: 'spec.vendors[0].rules[0].allow[0]', message: expect.stringContaining('unknown fakepay operation "refund.create"; did you mean "refunds.create"?') },
       { document: 'policy[1]', path: 'spec.vendors[0]', message: 'host api.fakepay.test is already governed by policy[0] spec.vendors[0]; one host, one vendor entry' },
     ]);
-    expect((error as Error).message).toMatch(/^invalid policy \(2 problems\):\n  - policy\[1\]: spec/);
+    expect((error as Error).message).toMatch(/^invalid policy \(2 problems\):\n {2}- policy\[1\]: spec/);
   });
 });

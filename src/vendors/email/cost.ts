@@ -2,7 +2,6 @@
 // recipient (To, Cc and Bcc) as one email, so the policy's `email` price is a
 // price per recipient. Without a price the cost is unknown and the send is
 // refused: a plan that includes the emails says so with `email: "0"`.
-import type { VendorEntry } from '../../policy/schema.ts';
 import type { CostEstimate, Operation, ParsedBody, PriceContext } from '../pack.ts';
 import type { BodyShape } from './parse.ts';
 import { emailCounts } from './emails.ts';
@@ -28,7 +27,7 @@ export function estimateEmailCost(vendor: string, op: Operation, shape: BodyShap
 }
 
 /** Policy validation shared by the email vendors: an `email` price, no per-country prices, no call minutes. */
-export function validateEmailEntry(entry: VendorEntry): string[] {
+export function validateEmailEntry(entry: PriceContext): string[] {
   const errors = validateUnitPrices(entry.unitPrices, EMAIL_PRICE_NAMES, { byCountry: false });
   if (entry.maxCallMinutes !== undefined) errors.push('maxCallMinutes: only Twilio places calls; remove it');
   return errors;

@@ -1,8 +1,7 @@
 // The Stripe pack: api.stripe.com, form-encoded v1 (JSON v2) requests, Bearer
 // or Basic credentials, cost from the request or a lookup of the object the
 // money comes from.
-import type { VendorEntry } from '../../policy/schema.ts';
-import type { Operation, ParsedBody, VendorPack } from '../pack.ts';
+import type { Operation, ParsedBody, VendorPack, PriceContext } from '../pack.ts';
 import { compileCatalog } from '../paths.ts';
 import { STRIPE_OPERATIONS } from './catalog.ts';
 import { estimateStripeCost } from './cost.ts';
@@ -28,7 +27,7 @@ function stripeRunId(body: ParsedBody): string | undefined {
 }
 
 /** Stripe prices come from the request, not the policy. */
-function validateStripeEntry(entry: VendorEntry): string[] {
+function validateStripeEntry(entry: PriceContext): string[] {
   const errors: string[] = [];
   if (entry.unitPrices !== undefined) errors.push('unitPrices: Stripe amounts come from each request; remove unitPrices');
   if (entry.maxCallMinutes !== undefined) errors.push('maxCallMinutes: only Twilio places calls; remove it');

@@ -2,8 +2,7 @@
 // requests, Basic credentials, cost estimated from SMS segments and call
 // minutes.
 import crypto from 'node:crypto';
-import type { VendorEntry } from '../../policy/schema.ts';
-import type { Operation, ParsedBody, VendorPack } from '../pack.ts';
+import type { Operation, ParsedBody, VendorPack, PriceContext } from '../pack.ts';
 import { validateUnitPrices } from '../unit-prices.ts';
 import { paramOf } from '../param-names.ts';
 import { parseTwilioRequest, textParam } from './body.ts';
@@ -33,7 +32,7 @@ function twilioFingerprint(op: Operation, body: ParsedBody): unknown[] {
   }
 }
 
-function validateTwilioEntry(entry: VendorEntry): string[] {
+function validateTwilioEntry(entry: PriceContext): string[] {
   const errors = validateUnitPrices(entry.unitPrices, TWILIO_PRICE_NAMES, { byCountry: true });
   const minutes = entry.maxCallMinutes;
   if (minutes !== undefined && !(Number.isSafeInteger(minutes) && minutes > 0)) {

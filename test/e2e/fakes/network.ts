@@ -7,9 +7,9 @@
 // (an undici dispatcher). The SDKs themselves keep their default vendor URLs.
 import https from 'node:https';
 import type net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { Agent, buildConnector, ProxyAgent, type Dispatcher } from 'undici';
-import { connectAgent } from '../../../src/demo/clients.ts';
+import { connectAgent } from '../../helpers/connect-agent.ts';
 
 export type Mode = 'explicit' | 'transparent';
 export const MODES: readonly Mode[] = ['explicit', 'transparent'];

@@ -3,8 +3,8 @@
 // is picked up without a restart.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SecretRef } from './policy/schema.ts';
-import type { SecretStore } from './pipeline/context.ts';
+import type { SecretRef } from '../policy/schema.ts';
+import type { SecretStore } from '../pipeline/context.ts';
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -1,0 +1,91 @@
+// The allowed directions between the folders of src/, checked in `npm test`
+// (npm run lint:deps). Each room may import itself and the rooms listed for
+// it, nothing else. The table is checked below to be acyclic, so no two
+// folders can ever import each other, and nothing imports upward.
+//
+//   entry points   cli.ts → commands, demo → app
+//   composition    app    assembles one process from the rooms below it
+//   adapters       proxy (data plane), admin (admin API): siblings, never each other
+//   the pipeline   pipeline: the steps; reaches the proxy and the kill switch only through ports
+//   services       audit, caps, kill, pki, ledger, policy
+//   leaves         vendors, money, refusal, http
+const ALLOWED = {
+  'cli.ts': ['commands', 'demo', 'audit'],
+  commands: ['app', 'pki', 'policy', 'vendors'],
+  demo: ['app', 'commands', 'pki', 'policy', 'vendors'],
+  app: ['proxy', 'admin', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal'],
+  proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http'],
+  admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money'],
+  pipeline: ['audit', 'caps', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'http'],
+  audit: ['policy', 'money'],
+  caps: ['ledger', 'policy', 'money'],
+  kill: [],
+  pki: [],
+  ledger: [],
+  policy: ['vendors', 'money'],
+  vendors: ['money', 'refusal'],
+  money: [],
+  refusal: [],
+  http: [],
+};
+
+// Refuse a table with a cycle: the rules below would then allow two folders to import each other.
+(function assertAcyclic() {
+  const state = {};
+  const visit = (room, path) => {
+    if (state[room] === 'done') return;
+    if (state[room] === 'visiting') throw new Error(`.dependency-cruiser.cjs: folder cycle ${[...path, room].join(' → ')}`);
+    state[room] = 'visiting';
+    for (const next of ALLOWED[room] ?? []) visit(next, [...path, room]);
+    state[room] = 'done';
+  };
+  for (const room of Object.keys(ALLOWED)) visit(room, []);
+})();
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const pathOf = (room) => (room.endsWith('.ts') ? `^src/${escape(room)}$` : `^src/${escape(room)}/`);
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Modules must not import each other in a ring.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'pipeline-not-proxy',
+      severity: 'error',
+      comment: 'The pipeline reaches the data plane only through its ports (pipeline/context.ts).',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/proxy/' },
+    },
+    {
+      name: 'unknown-room',
+      severity: 'error',
+      comment: 'A new folder under src/ needs its place in the ALLOWED table of .dependency-cruiser.cjs.',
+      from: { path: '^src/', pathNot: Object.keys(ALLOWED).map(pathOf) },
+      to: {},
+    },
+    ...Object.entries(ALLOWED).map(([room, allowed]) => ({
+      name: `layers-${room.replace('.ts', '')}`,
+      severity: 'error',
+      comment: `src/${room} may import only: ${allowed.join(', ') || 'nothing outside itself'} (see the table in .dependency-cruiser.cjs)`,
+      from: { path: pathOf(room) },
+      to: { path: '^src/', pathNot: [room, ...allowed].map(pathOf) },
+    })),
+    {
+      name: 'no-dev-deps-at-run-time',
+      severity: 'error',
+      comment: 'The image installs production dependencies only.',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^dist/' },
+  },
+};
