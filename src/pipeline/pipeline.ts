@@ -8,7 +8,7 @@ import type { AbortTracker, CallContext, Forwarder, Services, Step } from './con
 import type { Refusal } from '../vendors/pack.ts';
 import { checkKill } from './kill-check.ts';
 import { checkPolicyLoaded } from './policy-check.ts';
-import { identifyOperation } from './identify.ts';
+import { identifyOperation, parseBody } from './identify.ts';
 import { checkAgentKey } from './agent-key.ts';
 import { swapCredential } from './credential.ts';
 import { evaluateRules } from './rules.ts';
@@ -21,12 +21,12 @@ import { refuse } from '../refusal/catalog.ts';
 
 /**
  * Steps 4–9 of the pipeline, in order (classify and terminate happen in src/proxy).
- * The kill check runs first of all, in handleCall, before the body is parsed:
- * a killed proxy answers every call as killed, an unparseable one included.
+ * The kill check and the no-policy check run first of all, in handleCall,
+ * before the body is parsed: a killed proxy answers every call as killed, and
+ * one with no policy loaded as keybrake_no_policy, an unparseable one included.
  */
 export const STEPS: readonly Step[] = [
-  checkPolicyLoaded, //  no policy loaded yet → refuse, before any parsing
-  identifyOperation, //  4. operation id + body in the vendor's encoding (no I/O: cheap)
+  parseBody, //          4. the body in the vendor's encoding (no I/O: cheap)
   checkAgentKey, //      5. a listed, unrevoked keybrake agent key
   swapCredential, //     10a. real key from the Secret (refuses account mismatches early)
   evaluateRules, //      6. default deny; allow rules, field constraints, CEL
@@ -47,8 +47,11 @@ export interface PipelineServices extends Services {
 /** Runs one call. `early` is a refusal from reading the request (size, encoding, Host). */
 export async function handleCall(ctx: CallContext, services: PipelineServices, res: ServerResponse, early?: Refusal): Promise<void> {
   try {
+    // Method and path only, no body: a killed call is still audited with its operation.
+    if (!early) identifyOperation(ctx);
     const refusal =
       checkKill(ctx, services) ??
+      checkPolicyLoaded(ctx) ??
       early ??
       (await runSteps(ctx, services)) ??
       (await reserveAround(ctx, services, (keepJson) => forward(ctx, services.upstreams, services.kill, res, keepJson)));

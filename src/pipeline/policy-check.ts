@@ -1,11 +1,10 @@
-// Step: with no policy loaded (start-up, or no policy selects this pod) every
-// call is refused before anything is read or parsed.
-import type { Step } from './context.ts';
+// With no policy loaded (start-up, or no policy selects this pod) every call
+// is refused before its body is read or parsed (handleCall runs this right
+// after the kill check).
+import type { CallContext } from './context.ts';
+import { refuse, type Refusal } from '../refusal/catalog.ts';
 
-export const NO_POLICY_CODE = 'keybrake_no_policy';
-
-export const checkPolicyLoaded: Step = (ctx) => {
+export function checkPolicyLoaded(ctx: CallContext): Refusal | undefined {
   const why = ctx.policy.unloaded;
-  if (why === undefined) return undefined;
-  return { status: 403, code: NO_POLICY_CODE, message: `keybrake refuses every call: ${why}. Nothing is forwarded until a policy loads; stop retrying.` };
-};
+  return why === undefined ? undefined : refuse('noPolicy', why);
+}

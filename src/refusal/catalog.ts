@@ -39,7 +39,7 @@ export const REFUSALS = {
   noPolicy: entry(
     403,
     'keybrake_no_policy',
-    (why: string) => `keybrake has no policy loaded yet (${why}), so nothing is forwarded. An operator must fix the EgressPolicy; retry later.`,
+    (why: string) => `keybrake refuses every call: ${why}. Nothing is forwarded until a policy loads; stop retrying.`,
   ),
   hostNotGoverned: entry(
     403,
