@@ -2,6 +2,7 @@
 // never a secret: selected fields and the body's hash.
 import type { AuditRecord, Decision } from '../audit/record.ts';
 import type { CallContext } from './context.ts';
+import type { ParsedBody } from '../vendors/pack.ts';
 import { isRefusal } from '../refusal/catalog.ts';
 import { priceContext } from './cost.ts';
 
@@ -50,15 +51,25 @@ export function auditRecord(ctx: CallContext, where: { namespace?: string; pod?:
 /**
  * A call refused before the cost step (a rule, the kill switch, the agent key)
  * still records the amount its body stated: the audit should show what was
- * attempted. Only the pack's pure pricing runs here, never a lookup.
+ * attempted. Only the pack's pure parsing and pricing run here, never a lookup.
+ * A killed call was refused before its body was parsed; the body is parsed
+ * here for the record only, after the refusal was sent.
  */
 function statedAmount(ctx: CallContext): { amount: number; currency?: string } | undefined {
-  if (!ctx.operation || !ctx.body) return undefined;
+  if (!ctx.operation) return undefined;
   try {
-    const e = ctx.vendor.pack.estimateCost(ctx.operation, ctx.body, priceContext(ctx), ctx.request);
+    const body = ctx.body ?? parsedForRecord(ctx);
+    if (!body) return undefined;
+    const e = ctx.vendor.pack.estimateCost(ctx.operation, body, priceContext(ctx), ctx.request);
     if (e.kind === 'amount') return { amount: e.amount, currency: e.currency.toLowerCase() };
     return e.kind === 'lookup' && e.stated !== undefined ? { amount: e.stated } : undefined;
   } catch {
     return undefined; // a body the pack cannot price: nothing stated
   }
+}
+
+function parsedForRecord(ctx: CallContext): ParsedBody | undefined {
+  if (!ctx.operation || ctx.request.body.length === 0) return undefined;
+  const parsed = ctx.vendor.pack.parse(ctx.request, ctx.operation);
+  return parsed.ok ? parsed.body : undefined;
 }

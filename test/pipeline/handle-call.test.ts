@@ -39,16 +39,17 @@ async function run(c: { killed: boolean; form: string; early?: Refusal }): Promi
   const stripe = compileStripe({});
   const audit: AuditRecord[] = [];
   let forwarded = 0;
+  const killState = () => (c.killed ? { killed: true, reason: 'runaway loop', since: '2025-06-01T12:00:00.000Z' } : { killed: false });
   const services: PipelineServices = {
     ...testServices(),
-    killState: () => (c.killed ? { killed: true, reason: 'runaway loop', since: '2025-06-01T12:00:00.000Z' } : { killed: false }),
+    killState,
     upstreams: {
       forward: async () => {
         forwarded++;
         return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from('{"id":"ch_1","object":"charge"}')]) };
       },
     },
-    kill: { trackAbort: () => () => undefined },
+    kill: { state: killState, epoch: 0, trackAbort: () => () => undefined },
     audit: { name: 'memory', write: (r) => void audit.push(r), flush: async () => undefined, close: async () => undefined },
     where: {},
   };
@@ -65,11 +66,12 @@ const TOO_LARGE: Refusal = { status: 413, code: 'keybrake_body_too_large', messa
 describe('handleCall', () => {
   it.each([
     { name: 'killed, ambiguous body', killed: true, form: AMBIGUOUS, status: 403, code: 'keybrake_killed', decision: 'killed', operation: 'charges.create' },
-    { name: 'killed, plain body', killed: true, form: PLAIN, status: 403, code: 'keybrake_killed', decision: 'killed', operation: 'charges.create' },
+    // Refused unparsed, the killed call still records the amount its body stated.
+    { name: 'killed, plain body', killed: true, form: PLAIN, status: 403, code: 'keybrake_killed', decision: 'killed', operation: 'charges.create', amount: 100 },
     { name: 'killed, body over the limit', killed: true, form: '', early: TOO_LARGE, status: 403, code: 'keybrake_killed', decision: 'killed' },
     { name: 'alive, ambiguous body', killed: false, form: AMBIGUOUS, status: 400, code: 'keybrake_unparseable_body', decision: 'denied' },
     { name: 'alive, body over the limit', killed: false, form: '', early: TOO_LARGE, status: 413, code: 'keybrake_body_too_large', decision: 'denied' },
-    { name: 'alive, plain body', killed: false, form: PLAIN, status: 200, decision: 'allowed', operation: 'charges.create', forwarded: 1 },
+    { name: 'alive, plain body', killed: false, form: PLAIN, status: 200, decision: 'allowed', operation: 'charges.create', forwarded: 1, amount: 100 },
   ])('$name → $decision', async (c) => {
     const out = await run(c);
     expect(out.status).toBe(c.status);
@@ -77,5 +79,6 @@ describe('handleCall', () => {
     expect(out.audit.decision).toBe(c.decision);
     if (c.operation) expect(out.audit.operation).toBe(c.operation);
     expect(out.forwarded).toBe(c.forwarded ?? 0);
+    expect(out.audit.amount).toBe(c.amount);
   });
 });
