@@ -5,15 +5,16 @@
 //
 //   entry points   cli.ts → commands, demo → app
 //   composition    app    assembles one process from the rooms below it
-//   adapters       proxy (data plane), admin (admin API): siblings, never each other
+//   adapters       proxy (data plane), admin (admin API), k8s (controller, webhook): siblings, never each other
 //   the pipeline   pipeline: the steps; reaches the proxy and the kill switch only through ports
 //   services       audit, caps, kill, pki, ledger, policy
-//   leaves         vendors, money, refusal, http
+//   leaves         vendors, money, refusal, http, redirect (init-redirect's rule plan)
 const ALLOWED = {
   'cli.ts': ['commands', 'demo', 'audit'],
-  commands: ['app', 'pki', 'policy', 'vendors'],
+  commands: ['app', 'k8s', 'redirect', 'pki', 'policy', 'vendors'],
   demo: ['app', 'commands', 'pki', 'policy', 'vendors'],
-  app: ['proxy', 'admin', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal'],
+  app: ['proxy', 'admin', 'k8s', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal'],
+  k8s: ['kill', 'pki', 'policy', 'vendors', 'money', 'refusal', 'http'],
   proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http'],
   admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money'],
   pipeline: ['audit', 'caps', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'http'],
@@ -27,6 +28,7 @@ const ALLOWED = {
   money: [],
   refusal: [],
   http: [],
+  redirect: [],
 };
 
 // Refuse a table with a cycle: the rules below would then allow two folders to import each other.

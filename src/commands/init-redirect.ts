@@ -11,7 +11,13 @@ export const INIT_REDIRECT_FLAGS: FlagSpec[] = [
   { name: 'uid', type: 'integer', min: 0, max: 4294967294, help: "the sidecar's UID: the only one whose traffic goes straight out", required: true },
   { name: 'port', type: 'integer', min: 1, max: 65535, help: "the sidecar's data port every other outbound TCP connection goes to", required: true },
   { name: 'dns', help: 'cluster resolver address, the only DNS destination (default: the nameservers of /etc/resolv.conf)', multiple: true },
-  { name: 'backend', type: 'choice', choices: ['auto', 'nft', 'iptables'], help: 'auto (nft, falling back to legacy iptables), nft or iptables', default: 'auto' },
+  {
+    name: 'backend',
+    type: 'choice',
+    choices: ['auto', 'nft', 'iptables'],
+    help: 'auto (nft, falling back to legacy iptables), nft or iptables',
+    default: 'auto',
+  },
   { name: 'resolv-conf', help: 'where the default --dns comes from', default: '/etc/resolv.conf' },
   { name: 'dry-run', type: 'boolean', help: 'print the rules without applying them' },
 ];

@@ -58,7 +58,12 @@ export function planRedirect(v: RedirectValues, family: Family): PlannedRule[] {
   const rules: PlannedRule[] = [
     { table: 'nat', match: { loopback: true }, verdict: 'return', why: 'loopback: the pod talking to itself, the sidecar included' },
     { table: 'nat', match: { uid: v.uid }, verdict: 'return', why: "the sidecar's own connections go straight out" },
-    ...resolvers.map((daddr): PlannedRule => ({ table: 'nat', match: { daddr, proto: 'tcp', dport: 53 }, verdict: 'return', why: 'DNS over TCP to the cluster resolver' })),
+    ...resolvers.map((daddr): PlannedRule => ({
+      table: 'nat',
+      match: { daddr, proto: 'tcp', dport: 53 },
+      verdict: 'return',
+      why: 'DNS over TCP to the cluster resolver',
+    })),
     { table: 'nat', match: { proto: 'tcp' }, verdict: { redirectTo: v.port }, why: "every other outbound TCP connection goes to the sidecar's data port" },
 
     { table: 'filter', match: { loopback: true }, verdict: 'accept', why: 'loopback, which is where redirected connections go' },
@@ -70,7 +75,12 @@ export function planRedirect(v: RedirectValues, family: Family): PlannedRule[] {
       { table: 'filter', match: { daddr, proto: 'tcp', dport: 53 }, verdict: 'accept', why: 'DNS over TCP to the cluster resolver' },
     ]),
     ...(family === 'ipv6'
-      ? ICMPV6_KEEPALIVE.map((t): PlannedRule => ({ table: 'filter', match: { proto: 'icmpv6', icmpv6Type: t }, verdict: 'accept', why: 'IPv6 neighbour discovery sent by the kernel' }))
+      ? ICMPV6_KEEPALIVE.map((t): PlannedRule => ({
+          table: 'filter',
+          match: { proto: 'icmpv6', icmpv6Type: t },
+          verdict: 'accept',
+          why: 'IPv6 neighbour discovery sent by the kernel',
+        }))
       : []),
     { table: 'filter', match: {}, verdict: 'drop', why: 'anything else leaving: UDP (QUIC, other resolvers), ICMP, TCP that escaped the redirect' },
   ];

@@ -35,7 +35,9 @@ function nftTable(rules: PlannedRule[], family: Family): string {
     [
       `\tchain ${table}_output {`,
       `\t\t${header}`,
-      ...rules.filter((r) => r.table === table).map((r) => `\t\t${[nftMatch(r.match, family), nftVerdict(r.verdict), nftComment(r.why)].filter(Boolean).join(' ')}`),
+      ...rules
+        .filter((r) => r.table === table)
+        .map((r) => `\t\t${[nftMatch(r.match, family), nftVerdict(r.verdict), nftComment(r.why)].filter(Boolean).join(' ')}`),
       '\t}',
     ].join('\n');
   return [
@@ -86,7 +88,9 @@ export function renderIptables(v: RedirectValues, family: Family): string {
   for (const table of ['nat', 'filter'] as const) {
     lines.push(`*${table}`, `:${CHAIN} - [0:0]`);
     for (const r of rules.filter((x) => x.table === table)) {
-      lines.push([`-A ${CHAIN}`, ...iptablesMatch(r.match), `-m comment --comment "${r.why.replace(/"/g, "'").slice(0, 120)}"`, iptablesVerdict(r.verdict)].join(' '));
+      lines.push(
+        [`-A ${CHAIN}`, ...iptablesMatch(r.match), `-m comment --comment "${r.why.replace(/"/g, "'").slice(0, 120)}"`, iptablesVerdict(r.verdict)].join(' '),
+      );
     }
     lines.push(`-A OUTPUT -j ${CHAIN}`, 'COMMIT');
   }

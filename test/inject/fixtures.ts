@@ -58,12 +58,17 @@ export function busyPod(): Pod {
     },
     spec: {
       serviceAccountName: 'support-agent',
-      initContainers: [{ name: 'fetch-prompts', image: 'example.com/fetch:2', args: ['--to', '/prompts'], volumeMounts: [{ name: 'prompts', mountPath: '/prompts' }] }],
+      initContainers: [
+        { name: 'fetch-prompts', image: 'example.com/fetch:2', args: ['--to', '/prompts'], volumeMounts: [{ name: 'prompts', mountPath: '/prompts' }] },
+      ],
       containers: [
         {
           name: 'agent',
           image: 'example.com/support-agent:1.4',
-          env: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/corp/ca.pem' }],
+          env: [
+            { name: 'LOG_LEVEL', value: 'debug' },
+            { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/corp/ca.pem' },
+          ],
           volumeMounts: [{ name: 'prompts', mountPath: '/prompts', readOnly: true }],
           securityContext: { runAsUser: 1000, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
         },

@@ -37,7 +37,12 @@ function checkInjected(before: Pod, after: Pod, mode: SidecarMode): void {
   expect(proxy.name).toBe('keybrake-proxy');
   expect(proxy.restartPolicy).toBe(mode === 'native' ? 'Always' : undefined);
   expect(proxy.securityContext).toMatchObject({
-    runAsUser: 17777, runAsGroup: 17777, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+    runAsUser: 17777,
+    runAsGroup: 17777,
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
   });
   expect(proxy.startupProbe).toMatchObject({ httpGet: { path: '/readyz', port: 17020 } });
   // The pod's own containers, untouched but for the CA bundle: same order, same fields.
@@ -61,7 +66,15 @@ describe('injection: exact patches', () => {
   const cases: Array<{ name: string; pod: () => Pod; mode: SidecarMode }> = [
     { name: 'plain-pod', pod: () => plainPod(), mode: 'native' },
     { name: 'busy-pod', pod: busyPod, mode: 'native' },
-    { name: 'busy-pod-container-mode', pod: () => { const p = busyPod(); p.metadata!.annotations!['keybrake.dev/sidecar-mode'] = 'container'; return p; }, mode: 'container' },
+    {
+      name: 'busy-pod-container-mode',
+      pod: () => {
+        const p = busyPod();
+        p.metadata!.annotations!['keybrake.dev/sidecar-mode'] = 'container';
+        return p;
+      },
+      mode: 'container',
+    },
   ];
 
   it.each(cases)('$name', ({ name, pod, mode }) => {
@@ -112,7 +125,7 @@ describe('what the webhook leaves alone', () => {
     ['an unannotated pod', () => run({ ...plainPod(), metadata: { generateName: 'x-', labels: {} } }), 'no keybrake.dev/inject: "true" annotation'],
     ['inject: "false"', () => run(plainPod({ annotations: { 'keybrake.dev/inject': 'false' } })), 'no keybrake.dev/inject: "true" annotation'],
     ['an UPDATE', () => run(plainPod(), { operation: 'UPDATE' }), 'operation UPDATE'],
-    ['the controller\'s own pod', () => run(plainPod({ labels: { 'app.kubernetes.io/name': 'keybrake-controller' } })), 'the keybrake controller itself'],
+    ["the controller's own pod", () => run(plainPod({ labels: { 'app.kubernetes.io/name': 'keybrake-controller' } })), 'the keybrake controller itself'],
   ])('%s', (_name, decide, reason) => {
     const d = decide();
     expect(d).toMatchObject({ outcome: 'skipped', reason, ops: [] });
@@ -129,23 +142,71 @@ describe('refusals say what to change', () => {
   };
   const prefix = 'keybrake refused to inject pod support-agent-7d4b9c-*: ';
   const cases: Array<[string, Pod, string]> = [
-    ['NET_ADMIN', withContainer({ securityContext: { capabilities: { add: ['NET_ADMIN'] } } }), 'spec.containers[0] (agent): securityContext.capabilities.add has NET_ADMIN, which can bypass the redirect: remove it'],
-    ['NET_RAW (CAP_ spelling)', withContainer({ securityContext: { capabilities: { add: ['CAP_NET_RAW'] } } }), 'spec.containers[0] (agent): securityContext.capabilities.add has NET_RAW, which can bypass the redirect: remove it'],
-    ['SYS_ADMIN in an init container', (() => { const p = withContainer({}); p.spec!.initContainers = [{ name: 'setup', image: 'x', securityContext: { capabilities: { add: ['SYS_ADMIN', 'CHOWN'] } } }]; return p; })(), 'spec.initContainers[0] (setup): securityContext.capabilities.add has SYS_ADMIN, which can bypass the redirect: remove it'],
-    ['privileged', withContainer({ securityContext: { privileged: true } }), 'spec.containers[0] (agent): securityContext.privileged: true can rewrite the redirect: remove it'],
-    ['runAsUser 17777', withContainer({ securityContext: { runAsUser: 17777 } }), "spec.containers[0] (agent): securityContext.runAsUser is 17777, the keybrake sidecar's UID, whose traffic is not redirected: run as another UID"],
-    ['runAsGroup 17777 from the pod', withContainer({}, { securityContext: { runAsGroup: 17777 } }), "spec.containers[0] (agent): spec.securityContext.runAsGroup (inherited) is 17777, the keybrake sidecar's GID: run as another group"],
+    [
+      'NET_ADMIN',
+      withContainer({ securityContext: { capabilities: { add: ['NET_ADMIN'] } } }),
+      'spec.containers[0] (agent): securityContext.capabilities.add has NET_ADMIN, which can bypass the redirect: remove it',
+    ],
+    [
+      'NET_RAW (CAP_ spelling)',
+      withContainer({ securityContext: { capabilities: { add: ['CAP_NET_RAW'] } } }),
+      'spec.containers[0] (agent): securityContext.capabilities.add has NET_RAW, which can bypass the redirect: remove it',
+    ],
+    [
+      'SYS_ADMIN in an init container',
+      (() => {
+        const p = withContainer({});
+        p.spec!.initContainers = [{ name: 'setup', image: 'x', securityContext: { capabilities: { add: ['SYS_ADMIN', 'CHOWN'] } } }];
+        return p;
+      })(),
+      'spec.initContainers[0] (setup): securityContext.capabilities.add has SYS_ADMIN, which can bypass the redirect: remove it',
+    ],
+    [
+      'privileged',
+      withContainer({ securityContext: { privileged: true } }),
+      'spec.containers[0] (agent): securityContext.privileged: true can rewrite the redirect: remove it',
+    ],
+    [
+      'runAsUser 17777',
+      withContainer({ securityContext: { runAsUser: 17777 } }),
+      "spec.containers[0] (agent): securityContext.runAsUser is 17777, the keybrake sidecar's UID, whose traffic is not redirected: run as another UID",
+    ],
+    [
+      'runAsGroup 17777 from the pod',
+      withContainer({}, { securityContext: { runAsGroup: 17777 } }),
+      "spec.containers[0] (agent): spec.securityContext.runAsGroup (inherited) is 17777, the keybrake sidecar's GID: run as another group",
+    ],
     ['hostNetwork', withContainer({}, { hostNetwork: true }), "spec.hostNetwork: true uses the node's network, where the redirect does not apply: remove it"],
-    ['shareProcessNamespace', withContainer({}, { shareProcessNamespace: true }), "spec.shareProcessNamespace: true would let the agent read the sidecar's memory and files (its CA key and vendor keys): remove it"],
-    ['an Istio exclusion annotation', plainPod({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '10.0.0.0/8' } }), "annotation traffic.sidecar.istio.io/excludeOutboundIPRanges asks to exempt outbound traffic from redirection, which keybrake never does: remove it; a destination the agent needs goes in the policy's passthrough list"],
-    ['a keybrake-style exclusion annotation', plainPod({ annotations: { 'keybrake.dev/exclude-outbound-ports': '5432' } }), "annotation keybrake.dev/exclude-outbound-ports is not a keybrake setting (nothing can exempt traffic from the redirect): remove it; a destination the agent needs goes in the policy's passthrough list"],
-    ['a bad sidecar mode', plainPod({ annotations: { 'keybrake.dev/sidecar-mode': 'sidecar' } }), 'annotation keybrake.dev/sidecar-mode is "sidecar": use native or container'],
+    [
+      'shareProcessNamespace',
+      withContainer({}, { shareProcessNamespace: true }),
+      "spec.shareProcessNamespace: true would let the agent read the sidecar's memory and files (its CA key and vendor keys): remove it",
+    ],
+    [
+      'an Istio exclusion annotation',
+      plainPod({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '10.0.0.0/8' } }),
+      "annotation traffic.sidecar.istio.io/excludeOutboundIPRanges asks to exempt outbound traffic from redirection, which keybrake never does: remove it; a destination the agent needs goes in the policy's passthrough list",
+    ],
+    [
+      'a keybrake-style exclusion annotation',
+      plainPod({ annotations: { 'keybrake.dev/exclude-outbound-ports': '5432' } }),
+      "annotation keybrake.dev/exclude-outbound-ports is not a keybrake setting (nothing can exempt traffic from the redirect): remove it; a destination the agent needs goes in the policy's passthrough list",
+    ],
+    [
+      'a bad sidecar mode',
+      plainPod({ annotations: { 'keybrake.dev/sidecar-mode': 'sidecar' } }),
+      'annotation keybrake.dev/sidecar-mode is "sidecar": use native or container',
+    ],
   ];
 
   it.each(cases)('%s', (_name, pod, message) => {
     const d = run(pod);
     expect(d.outcome).toBe('refused');
-    expect(d.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: false, status: { code: 403, reason: 'Forbidden', message: prefix + message } });
+    expect(d.response).toEqual({
+      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+      allowed: false,
+      status: { code: 403, reason: 'Forbidden', message: prefix + message },
+    });
   });
 
   it('lists every problem at once', () => {
@@ -160,7 +221,7 @@ describe('refusals say what to change', () => {
     );
   });
 
-  it('refuses a volume named like keybrake\'s', () => {
+  it("refuses a volume named like keybrake's", () => {
     const p = plainPod();
     p.spec!.volumes = [{ name: 'keybrake-ca', emptyDir: {} }];
     expect(run(p).response.status!.message).toBe(`${prefix}spec.volumes has "keybrake-ca"; names starting with keybrake- are keybrake's: rename it`);

@@ -41,8 +41,12 @@ describe('POST /mutate over HTTPS', () => {
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
-          host: '127.0.0.1', port: server.address.port, servername: SERVICE_HOST, ca: caPem,
-          method: o.method ?? 'POST', path: o.path ?? '/mutate?timeout=10s',
+          host: '127.0.0.1',
+          port: server.address.port,
+          servername: SERVICE_HOST,
+          ca: caPem,
+          method: o.method ?? 'POST',
+          path: o.path ?? '/mutate?timeout=10s',
           headers: { 'content-type': o.contentType ?? 'application/json', accept: 'application/json' },
         },
         (res) => {
@@ -115,7 +119,9 @@ describe('MutatingWebhookConfiguration', () => {
   const env = celEnv({ variables: { object: mapType(CelScalar.STRING, CelScalar.DYN) } });
   const condition = plan(env, parse(hook.matchConditions[0].expression));
   const matches = (pod: Pod, ns = 'agents') =>
-    selects(hook.namespaceSelector, { 'kubernetes.io/metadata.name': ns }) && selects(hook.objectSelector, pod.metadata?.labels ?? {}) && condition({ object: pod as never }) === true;
+    selects(hook.namespaceSelector, { 'kubernetes.io/metadata.name': ns }) &&
+    selects(hook.objectSelector, pod.metadata?.labels ?? {}) &&
+    condition({ object: pod as never }) === true;
 
   it('matches annotated pods and nothing else', () => {
     expect(matches(plainPod())).toBe(true);
@@ -137,7 +143,9 @@ describe('agent-namespace NetworkPolicy', () => {
     expect(np.spec.policyTypes).toEqual(['Egress']);
     const ports = np.spec.egress.flatMap((r: any) => r.ports.map((p: any) => `${p.protocol}/${p.port}`));
     expect(ports.sort()).toEqual(['TCP/443', 'TCP/53', 'UDP/53']);
-    expect(np.spec.egress[1].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    expect(np.spec.egress[1].to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+    ]);
   });
 
   it('adds the ports the sidecar needs besides vendors when given (API server endpoint, Redis)', () => {

@@ -54,7 +54,11 @@ export function createMutateHandler(cfg: InjectConfig, opts: MutateHandlerOption
     } catch (err) {
       // Fail closed with a reason rather than a bare 500.
       decision = {
-        response: { uid: request.uid, allowed: false, status: { code: 500, reason: 'InternalError', message: `keybrake webhook error: ${(err as Error).message}` } },
+        response: {
+          uid: request.uid,
+          allowed: false,
+          status: { code: 500, reason: 'InternalError', message: `keybrake webhook error: ${(err as Error).message}` },
+        },
         ops: [],
         outcome: 'refused',
         reason: (err as Error).message,
@@ -79,7 +83,9 @@ export function readTlsDir(dir: string): { cert: string; key: string } {
     try {
       return fs.readFileSync(path.join(dir, f), 'utf8');
     } catch (err) {
-      throw new Error(`webhook TLS: cannot read ${path.join(dir, f)} (${(err as NodeJS.ErrnoException).code}): mount the webhook's TLS Secret there`);
+      throw new Error(`webhook TLS: cannot read ${path.join(dir, f)} (${(err as NodeJS.ErrnoException).code}): mount the webhook's TLS Secret there`, {
+        cause: err,
+      });
     }
   };
   return { cert: read('tls.crt'), key: read('tls.key') };

@@ -2,8 +2,16 @@
 // Pod CREATE of annotated pods only; never the controller's own pods; a second
 // pass over an injected pod is a no-op; a pod that could bypass the sidecar is refused.
 import {
-  ANNOTATION_INJECT, ANNOTATION_SIDECAR_MODE, ANNOTATION_STATUS, CA_BUNDLE_ENV, CONTROLLER_LABEL,
-  INIT_CONTAINER, PROXY_CONTAINER, STATUS_INJECTED, type InjectConfig, type SidecarMode,
+  ANNOTATION_INJECT,
+  ANNOTATION_SIDECAR_MODE,
+  ANNOTATION_STATUS,
+  CA_BUNDLE_ENV,
+  CONTROLLER_LABEL,
+  INIT_CONTAINER,
+  PROXY_CONTAINER,
+  STATUS_INJECTED,
+  type InjectConfig,
+  type SidecarMode,
 } from './config.ts';
 import { allContainers, podName, type Container, type Pod } from './pod.ts';
 import { refusals } from './refusals.ts';
@@ -78,7 +86,10 @@ export function mutate(request: AdmissionRequest, cfg: InjectConfig): Decision {
   const state = injectionState(pod);
   if (state === 'complete') return allow(uid, 'already injected');
   if (state === 'partial') {
-    return refuse(uid, `keybrake: pod ${name} carries part of an injection (${ANNOTATION_STATUS} or a ${INIT_CONTAINER}/${PROXY_CONTAINER} container) but not all of it: remove them and let the webhook inject`);
+    return refuse(
+      uid,
+      `keybrake: pod ${name} carries part of an injection (${ANNOTATION_STATUS} or a ${INIT_CONTAINER}/${PROXY_CONTAINER} container) but not all of it: remove them and let the webhook inject`,
+    );
   }
   const problems = refusals(pod, cfg);
   const clash = (pod.spec?.volumes ?? []).find((v) => v.name.startsWith(INJECTED_VOLUME_PREFIX));

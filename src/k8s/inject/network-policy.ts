@@ -30,7 +30,10 @@ export function buildAgentNetworkPolicy(o: AgentNetworkPolicyOptions): Record<st
         { ports: tcp.map((port) => ({ protocol: 'TCP', port })) },
         {
           to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dns.namespace } }, podSelector: { matchLabels: dns.podLabels } }],
-          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
         },
       ],
     },

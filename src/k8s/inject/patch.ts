@@ -1,9 +1,7 @@
 // Targeted RFC 6902 operations. The apiserver applies them in order, each on
 // the result of the last, and an `add` into an array that is not there fails:
 // so a missing array is added whole, an existing one is appended to.
-export type PatchOp =
-  | { op: 'add'; path: string; value: unknown }
-  | { op: 'replace'; path: string; value: unknown };
+export type PatchOp = { op: 'add'; path: string; value: unknown } | { op: 'replace'; path: string; value: unknown };
 
 /** RFC 6901: `~` before `/`, or `a~1b` would come back wrong. */
 export function escapePointer(segment: string): string {

@@ -30,7 +30,18 @@ export function volumes(cfg: InjectConfig, secrets: string[]): Array<Record<stri
   return [
     // A kubernetes.io/tls Secret (cert-manager's, or one you bring): the mesh CA is its certificate and key,
     // ca.crt its issuer, which agents need in their bundle when the mesh CA is an intermediate.
-    { name: VOL.ca, secret: { secretName: cfg.caSecret, defaultMode: SECRET_MODE, items: [{ key: 'tls.crt', path: 'ca.crt' }, { key: 'tls.key', path: 'ca.key' }, { key: 'ca.crt', path: 'issuer.crt' }] } },
+    {
+      name: VOL.ca,
+      secret: {
+        secretName: cfg.caSecret,
+        defaultMode: SECRET_MODE,
+        items: [
+          { key: 'tls.crt', path: 'ca.crt' },
+          { key: 'tls.key', path: 'ca.key' },
+          { key: 'ca.crt', path: 'issuer.crt' },
+        ],
+      },
+    },
     { name: VOL.tokens, secret: { secretName: cfg.tokensSecret, defaultMode: SECRET_MODE, optional: true } },
     // The same tokens where the proxy reads them today: --secrets-dir/keybrake-admin/{token,alertmanager-token}.
     {
@@ -39,7 +50,10 @@ export function volumes(cfg: InjectConfig, secrets: string[]): Array<Record<stri
         secretName: cfg.tokensSecret,
         defaultMode: SECRET_MODE,
         optional: true,
-        items: [{ key: 'admin-token', path: 'token' }, { key: 'alertmanager-token', path: 'alertmanager-token' }],
+        items: [
+          { key: 'admin-token', path: 'token' },
+          { key: 'alertmanager-token', path: 'alertmanager-token' },
+        ],
       },
     },
     // A vendor Secret created after the pod leaves the sidecar without that key: calls are refused, the pod still starts.
@@ -89,18 +103,28 @@ function waitReadyHook(cfg: InjectConfig): Record<string, unknown> {
 export function proxyContainer(cfg: InjectConfig, secrets: string[], mode: SidecarMode): Container {
   const args = [
     'proxy',
-    '--policy-source', 'configmap',
-    '--pod-labels-file', `${PATHS.podinfo}/labels`,
-    '--ca-cert', `${PATHS.ca}/ca.crt`,
-    '--ca-key', `${PATHS.ca}/ca.key`,
-    '--secrets-dir', PATHS.secrets,
-    '--state-dir', PATHS.state,
+    '--policy-source',
+    'configmap',
+    '--pod-labels-file',
+    `${PATHS.podinfo}/labels`,
+    '--ca-cert',
+    `${PATHS.ca}/ca.crt`,
+    '--ca-key',
+    `${PATHS.ca}/ca.key`,
+    '--secrets-dir',
+    PATHS.secrets,
+    '--state-dir',
+    PATHS.state,
     // Loopback: the redirect delivers there; nothing outside the pod reaches the data plane.
-    '--listen', `127.0.0.1:${cfg.dataPort}`,
+    '--listen',
+    `127.0.0.1:${cfg.dataPort}`,
     // All interfaces: the kubelet probes from the node and pods/proxy kills arrive from the API server; revive needs the admin token.
-    '--admin-listen', `0.0.0.0:${cfg.adminPort}`,
-    '--ca-bundle-out', PATHS.caBundleFile,
-    '--ca-bundle-extra', `${PATHS.ca}/issuer.crt`,
+    '--admin-listen',
+    `0.0.0.0:${cfg.adminPort}`,
+    '--ca-bundle-out',
+    PATHS.caBundleFile,
+    '--ca-bundle-extra',
+    `${PATHS.ca}/issuer.crt`,
     ...(mode === 'container' ? ['--shutdown-token-out', PATHS.shutdownTokenFile] : []),
   ];
   return {

@@ -19,8 +19,7 @@ export interface WebhookConfigOptions {
  * (matchConditions), so a controller outage blocks annotated pods, not the cluster;
  * never matches the controller's own pods (objectSelector) or kube-system.
  */
-export const INJECT_MATCH_CONDITION =
-  `has(object.metadata.annotations) && '${ANNOTATION_INJECT}' in object.metadata.annotations && object.metadata.annotations['${ANNOTATION_INJECT}'] == 'true'`;
+export const INJECT_MATCH_CONDITION = `has(object.metadata.annotations) && '${ANNOTATION_INJECT}' in object.metadata.annotations && object.metadata.annotations['${ANNOTATION_INJECT}'] == 'true'`;
 
 export function buildMutatingWebhookConfiguration(o: WebhookConfigOptions): Record<string, unknown> {
   return {
