@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
+import type { ProxyOptions } from '../app/proxy.ts';
 import { runCommand, type CommandSpec, type FlagSpec, type ParsedFlags } from './flags.ts';
 import { ensureWritableDir, readFlagFile } from './files.ts';
 import { ConfigError } from './usage.ts';
@@ -43,7 +44,7 @@ export const PROXY_FLAGS: FlagSpec[] = [
   ...LIMIT_FLAGS,
 ];
 
-const SPEC: CommandSpec = {
+export const PROXY_COMMAND: CommandSpec = {
   command: 'keybrake proxy',
   usage: 'keybrake proxy (--policy FILE | --policy-source configmap --pod-labels-file FILE) --ca-cert FILE --ca-key FILE [options]',
   summary: 'Run the egress enforcer: TLS termination, policy, caps, credential swap, audit, kill switch.',
@@ -71,34 +72,27 @@ export function parseUpstreams(list: string[]): Map<string, string> {
 }
 
 export function runProxyCommand(argv: string[]): Promise<number> {
-  return runCommand(SPEC, argv, (f) => serve(f));
+  return runCommand(PROXY_COMMAND, argv, (f) => serve(f));
 }
 
 async function serve(f: ParsedFlags): Promise<number> {
-  // Checked before anything listens, so each mistake names its flag.
-  const caCertPem = readFlagFile('--ca-cert', f.need('ca-cert'), 'pass the CA certificate file (keybrake ca new writes ca.crt)');
-  const caKeyPem = readFlagFile('--ca-key', f.need('ca-key'), 'pass the CA key file (keybrake ca new writes ca.key)');
-  const upstreamCa = f.string('upstream-ca');
-  const upstreamCaPem = upstreamCa ? readFlagFile('--upstream-ca', upstreamCa) : undefined;
-  const fromFile = f.need('policy-source') === 'file';
-  if (fromFile) readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
-  ensureWritableDir('--state-dir', f.need('state-dir'));
-  const upstreams = parseUpstreams(f.list('upstream'));
-  const maxBodyBytes = f.number('max-body') ?? 1024 * 1024;
-  const limits = parseConnectionLimits(f, maxBodyBytes);
   const workers = f.number('workers') ?? 1;
   if (workers < 1 || workers > 64) throw new ConfigError(`--workers ${workers}: give a number of processes from 1 to 64`);
   if (workers > 1 && f.need('ledger') === 'memory') {
-    throw new ConfigError(`--workers ${workers} needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT; --ledger memory is per process, so caps would multiply`);
+    throw new ConfigError(
+      `--workers ${workers} needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT; --ledger memory is per process, so caps would multiply`,
+    );
   }
   const worker = cluster.isWorker ? Number(process.env.KEYBRAKE_WORKER_SLOT) : undefined;
   const log = createLogger(f.need('log-level'), undefined, worker);
+  // Checked before anything listens, so each mistake names its flag.
+  const partial = await proxyOptions(f, log);
   const { writeCaBundle, writeShutdownToken } = await import('../app/pod-files.ts');
   // Before readiness: a native sidecar's agents start once /readyz passes and must find the bundle.
   const bundleOut = f.string('ca-bundle-out');
   if (bundleOut && !cluster.isWorker) {
     const extra = f.string('ca-bundle-extra');
-    writeCaBundle(bundleOut, [caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
+    writeCaBundle(bundleOut, [partial.caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
   }
   const tokenOut = f.string('shutdown-token-out');
   // POST /shutdown stops the proxy the way SIGTERM does: drain, flush, exit 0. Workers share the
@@ -119,16 +113,42 @@ async function serve(f: ParsedFlags): Promise<number> {
   }
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
-  const [{ startProxy }, { clusterPeers }, { filePolicySource }, { getPack, listPacks }] = await Promise.all([
-    import('../app/proxy.ts'),
-    import('../app/peers.ts'),
-    import('./policy-setup.ts'),
-    import('../vendors/registry.ts'),
-  ]);
+  const [{ startProxy }, { clusterPeers }] = await Promise.all([import('../app/proxy.ts'), import('../app/peers.ts')]);
+  const options = { ...partial, shutdown, peers: clusterPeers() };
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy(options);
+  } catch (err) {
+    return fail(log, startupError(err, options));
+  }
+  handleSignals(proxy, log);
+  options.peers?.ready();
+  return new Promise<number>(() => {}); // runs until signalled
+}
+
+/**
+ * The proxy's options from its parsed flags: the command's, and the in-process
+ * test harness's. Each file and directory is checked here, before anything
+ * listens, so each mistake throws a ConfigError naming its flag.
+ */
+export async function proxyOptions(f: ParsedFlags, log: Logger): Promise<ProxyOptions> {
+  const caCertPem = readFlagFile('--ca-cert', f.need('ca-cert'), 'pass the CA certificate file (keybrake ca new writes ca.crt)');
+  const caKeyPem = readFlagFile('--ca-key', f.need('ca-key'), 'pass the CA key file (keybrake ca new writes ca.key)');
+  const upstreamCa = f.string('upstream-ca');
+  const upstreamCaPem = upstreamCa ? readFlagFile('--upstream-ca', upstreamCa) : undefined;
+  const fromFile = f.need('policy-source') === 'file';
+  if (fromFile) readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
+  ensureWritableDir('--state-dir', f.need('state-dir'));
+  const upstreams = parseUpstreams(f.list('upstream'));
+  const maxBodyBytes = f.number('max-body') ?? 1024 * 1024;
+  const limits = parseConnectionLimits(f, maxBodyBytes);
+  const [{ filePolicySource }, { getPack, listPacks }] = await Promise.all([import('./policy-setup.ts'), import('../vendors/registry.ts')]);
   const vendors = listPacks().map((p) => p.id);
   const policySource = fromFile
     ? filePolicySource(f.need('policy'), log)
-    : await (await import('../k8s/sidecar-source.ts')).configMapPolicySource({
+    : await (
+        await import('../k8s/sidecar-source.ts')
+      ).configMapPolicySource({
         namespace: f.string('namespace'),
         labelsFile: f.string('pod-labels-file'),
         kubeconfig: f.string('kubeconfig'),
@@ -137,7 +157,7 @@ async function serve(f: ParsedFlags): Promise<number> {
         vendors,
         log,
       });
-  const options = {
+  return {
     policySource,
     caCertPem,
     caKeyPem,
@@ -155,18 +175,7 @@ async function serve(f: ParsedFlags): Promise<number> {
     namespace: f.string('namespace'),
     pod: f.string('pod'),
     log,
-    shutdown,
-    peers: clusterPeers(),
   };
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
-  try {
-    proxy = await startProxy(options);
-  } catch (err) {
-    return fail(log, startupError(err, options));
-  }
-  handleSignals(proxy, log);
-  options.peers?.ready();
-  return new Promise<number>(() => {}); // runs until signalled
 }
 
 /** A start that failed half-way may hold open listeners: exit now, after the message is out. */

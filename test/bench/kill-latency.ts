@@ -53,6 +53,7 @@ export async function measureKillLatency(trials = TRIALS): Promise<KillLatency[]
   let admin: AdminClient | undefined;
   try {
     proxy = await startHarness({
+      process: true, // see above: the sidecar as deployed
       policyYaml: stripePolicy(agent.sha256),
       upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
       secrets: {

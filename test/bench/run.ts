@@ -5,7 +5,7 @@ import { canPin } from './lib.ts';
 
 // Each module exports `async function run(): Promise<void>`. Loaded by a computed
 // specifier: audit.ts and kill-latency.ts are written by others and may be absent.
-const BENCHES = ['dataplane', 'ledger', 'audit', 'kill-latency', 'control-plane', 'limits', 'soak'];
+const BENCHES = ['dataplane', 'ledger', 'audit', 'kill-latency', 'control-plane', 'limits', 'soak', 'reload-latency'];
 const load = (name: string): Promise<{ run?: () => Promise<void> }> => import(`./${name}.ts`);
 
 const started = performance.now();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/proxy-harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager.ts';
@@ -190,11 +190,14 @@ describe('spend alert → Alertmanager → the real proxy', () => {
   it('exports the kill on /metrics, and Prometheus sees it on its next scrape', async () => {
     const metrics = parseExposition(await (await fx.h.admin('/metrics')).text());
     expect(sampleValue(metrics, 'keybrake_killed', { reason: 'alertmanager' })).toBe(1);
-    const [killed] = await eventually(async () => {
-      const found = await prometheus.query('keybrake_killed{reason="alertmanager"} == 1');
-      expect(found).toHaveLength(1);
-      return found;
-    }, 5_000, 200);
+    const [killed] = await waitFor(
+      async () => {
+        const found = await prometheus.query('keybrake_killed{reason="alertmanager"} == 1');
+        expect(found).toHaveLength(1);
+        return found;
+      },
+      { timeoutMs: 5_000, everyMs: 200 },
+    );
     expect(killed.metric).toMatchObject({ namespace: SELF.namespace, pod: SELF.pod });
   });
 });

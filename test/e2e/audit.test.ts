@@ -15,7 +15,8 @@ import { formFields, stripeHandler } from '../helpers/fake-stripe.ts';
 import { startFakeVendor, type FakeVendor, type Handler } from '../helpers/fake-vendor.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { parseExposition, sampleValue } from '../helpers/exposition.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { waitFor, waitForExpect } from '../helpers/wait.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { REAL_STRIPE_KEY } from './policies.ts';
 
@@ -45,20 +46,26 @@ kind: EgressPolicy
 metadata: {name: support-refunds, namespace: agents, annotations: {keybrake.dev/use-case: support}}
 spec:
   enforcement: enforce
-  vendors:${stripe('', `
+  vendors:${stripe(
+    '',
+    `
         - name: partial-refunds-on-tickets
           allow: [refunds.create]
           where: {amount: {max: 5000}, metadata.ticket_id: {matches: "^T-"}}
         - {name: charges, allow: [charges.create]}
-        - {name: read-customers, allow: [customers.list]}`)}
+        - {name: read-customers, allow: [customers.list]}`,
+  )}
 ---
 apiVersion: keybrake.dev/v1alpha1
 kind: EgressPolicy
 metadata: {name: collections-trial, namespace: agents, annotations: {keybrake.dev/use-case: collections}}
 spec:
   enforcement: dryrun
-  vendors:${stripe(`\n      hosts: [${TRIAL_HOST}]`, `
-        - {name: small-refunds, allow: [refunds.create], where: {amount: {max: 5000}}}`)}
+  vendors:${stripe(
+    `\n      hosts: [${TRIAL_HOST}]`,
+    `
+        - {name: small-refunds, allow: [refunds.create], where: {amount: {max: 5000}}}`,
+  )}
 `;
 }
 
@@ -79,8 +86,10 @@ afterAll(async () => {
   await pgServer?.cleanup();
 });
 
-function proxy(pod: string, args: string[] = []): Promise<Harness> {
+/** `process`: a child process, for the tests that crash it (SIGKILL) and restart it. */
+function proxy(pod: string, args: string[] = [], process = false): Promise<Harness> {
   return startHarness({
+    process,
     policyYaml: auditPolicies(agent.sha256),
     upstreams: [TRIAL_HOST, 'api.stripe.com'].map((host) => ({ host, url: fake.url, caPem: fake.caPem })),
     secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, 'keybrake-admin/token': ADMIN_TOKEN },
@@ -110,26 +119,35 @@ async function scriptedRun(h: Harness): Promise<Row[]> {
   const refund = { operation: 'refunds.create', currency: 'usd' };
   const ticketsRule = { rule: 'partial-refunds-on-tickets' };
 
-  await call({ ...refund, ...ticketsRule, decision: 'allowed', amount: 1200, cost_cap: 1200, upstream_status: 200 },
-    () => api.refunds.create({ charge: 'ch_1', amount: 1200, metadata: { ticket_id: 'T-1' } }));
-  await call({ operation: 'charges.create', rule: 'charges', decision: 'allowed', amount: 1001, currency: 'eur', cost_cap: 1082, upstream_status: 200 },
-    () => api.charges.create({ amount: 1001, currency: 'eur', source: 'tok_visa', description: `card ${spaced(CARDS[0])}`, metadata: { pan: CARDS[0] } }));
-  await call({ operation: 'charges.create', rule: 'charges', decision: 'allowed', amount: 2000, currency: 'usd', cost_cap: 2000, upstream_status: 402 },
-    () => api.charges.create({ amount: 2000, currency: 'usd', source: 'tok_chargeDeclined' }));
+  await call({ ...refund, ...ticketsRule, decision: 'allowed', amount: 1200, cost_cap: 1200, upstream_status: 200 }, () =>
+    api.refunds.create({ charge: 'ch_1', amount: 1200, metadata: { ticket_id: 'T-1' } }),
+  );
+  await call({ operation: 'charges.create', rule: 'charges', decision: 'allowed', amount: 1001, currency: 'eur', cost_cap: 1082, upstream_status: 200 }, () =>
+    api.charges.create({ amount: 1001, currency: 'eur', source: 'tok_visa', description: `card ${spaced(CARDS[0])}`, metadata: { pan: CARDS[0] } }),
+  );
+  await call({ operation: 'charges.create', rule: 'charges', decision: 'allowed', amount: 2000, currency: 'usd', cost_cap: 2000, upstream_status: 402 }, () =>
+    api.charges.create({ amount: 2000, currency: 'usd', source: 'tok_chargeDeclined' }),
+  );
   await call({ operation: 'customers.list', rule: 'read-customers', decision: 'allowed', upstream_status: 200 }, () => api.customers.list());
   // Refused before the cost step, a call still records the amount its body stated (a refund's currency is the charge's: unknown).
-  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 9000 },
-    () => api.refunds.create({ charge: 'ch_1', amount: 9000, metadata: { ticket_id: 'T-2' } }));
-  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 100 },
-    () => api.refunds.create({ charge: 'ch_1', amount: 100, metadata: { ticket_id: CARDS[1] } }, { idempotencyKey: `retry-${CARDS[2]}` }));
+  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 9000 }, () =>
+    api.refunds.create({ charge: 'ch_1', amount: 9000, metadata: { ticket_id: 'T-2' } }),
+  );
+  await call({ operation: 'refunds.create', ...ticketsRule, decision: 'denied', amount: 100 }, () =>
+    api.refunds.create({ charge: 'ch_1', amount: 100, metadata: { ticket_id: CARDS[1] } }, { idempotencyKey: `retry-${CARDS[2]}` }),
+  );
   await call({ operation: 'customers.retrieve', decision: 'denied' }, () => api.customers.retrieve(CARDS[0]));
-  await call({ ...refund, use_case: 'collections', rule: 'small-refunds', decision: 'dryrun_denied', amount: 7000, cost_cap: 7000, upstream_status: 200 },
-    () => trial.refunds.create({ charge: 'ch_1', amount: 7000 }));
-  await call({ ...refund, use_case: 'collections', rule: 'small-refunds', decision: 'allowed', amount: 300, cost_cap: 300, upstream_status: 200 },
-    () => trial.refunds.create({ charge: 'ch_1', amount: 300 }));
+  await call({ ...refund, use_case: 'collections', rule: 'small-refunds', decision: 'dryrun_denied', amount: 7000, cost_cap: 7000, upstream_status: 200 }, () =>
+    trial.refunds.create({ charge: 'ch_1', amount: 7000 }),
+  );
+  await call({ ...refund, use_case: 'collections', rule: 'small-refunds', decision: 'allowed', amount: 300, cost_cap: 300, upstream_status: 200 }, () =>
+    trial.refunds.create({ charge: 'ch_1', amount: 300 }),
+  );
 
   expect((await h.admin('/kill', { method: 'POST', body: JSON.stringify({ reason: 'audit drill' }) })).status).toBe(200);
-  await call({ operation: 'refunds.create', decision: 'killed', amount: 500 }, () => api.refunds.create({ charge: 'ch_1', amount: 500, metadata: { ticket_id: 'T-3' } }));
+  await call({ operation: 'refunds.create', decision: 'killed', amount: 500 }, () =>
+    api.refunds.create({ charge: 'ch_1', amount: 500, metadata: { ticket_id: 'T-3' } }),
+  );
   const revived = await h.admin('/revive', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(revived.status).toBe(200);
   return expected;
@@ -147,11 +165,14 @@ async function rowsOf(db: string, pod: string): Promise<Row[]> {
 
 /** Rows once as many as expected have arrived (the stores write in batches). */
 async function rowsWhenStored(db: string, pod: string, count: number, timeoutMs = 10_000): Promise<Row[]> {
-  return eventually(async () => {
-    const rows = await rowsOf(db, pod);
-    expect(rows.length).toBeGreaterThanOrEqual(count);
-    return rows;
-  }, timeoutMs, 100);
+  return waitFor(
+    async () => {
+      const rows = await rowsOf(db, pod);
+      expect(rows.length).toBeGreaterThanOrEqual(count);
+      return rows;
+    },
+    { timeoutMs: timeoutMs, everyMs: 100 },
+  );
 }
 
 async function auditCli(...args: string[]): Promise<string> {
@@ -171,7 +192,11 @@ function expectCardsMasked(sink: string, text: string, masked = MASKED): void {
 /** The bytes of every audit file in a state dir (database, WAL, spool), as text. */
 function auditFiles(h: Harness): string {
   const state = path.join(h.dir, 'state');
-  return fs.readdirSync(state).filter((f) => f.startsWith('audit')).map((f) => fs.readFileSync(path.join(state, f), 'latin1')).join('\n');
+  return fs
+    .readdirSync(state)
+    .filter((f) => f.startsWith('audit'))
+    .map((f) => fs.readFileSync(path.join(state, f), 'latin1'))
+    .join('\n');
 }
 
 const stores = [
@@ -221,7 +246,12 @@ describe.each(stores)('a scripted run audited to $store', ({ store, args, db }) 
       { use_case: 'support', currency: 'usd', total: 1200, total_formatted: '$12.00', calls: 1 },
     ]);
     const table = await auditCli('spend', '--by', 'use-case', '--db', db(h));
-    expect(table.trimEnd().split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+    expect(
+      table
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+    ).toEqual([
       ['USE CASE', 'TOTAL', 'CALLS'],
       ['support', '€10.01', '1'],
       ['collections', '$73.00', '2'],
@@ -242,7 +272,7 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
     await admin.query('CREATE DATABASE audit_outage');
     await admin.end();
     url = pgServer.url.replace(/\/[^/]+$/, '/audit_outage');
-    h = await proxy(pod, ['--audit', url]);
+    h = await proxy(pod, ['--audit', url], true);
   }, 30_000);
   afterAll(async () => {
     await h?.cleanup();
@@ -259,11 +289,14 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
 
   /** Every record of the calls so far is out of memory: in PostgreSQL or in the fsynced spool. */
   async function delivered(calls: number): Promise<void> {
-    await eventually(async () => {
-      expect(h.auditLines()).toHaveLength(calls);
-      const samples = parseExposition(await (await h.admin('/metrics')).text());
-      expect(sampleValue(samples, 'keybrake_audit_queue_depth', { sink: 'postgres' })).toBe(0);
-    }, 10_000, 50);
+    await waitForExpect(
+      async () => {
+        expect(h.auditLines()).toHaveLength(calls);
+        const samples = parseExposition(await (await h.admin('/metrics')).text());
+        expect(sampleValue(samples, 'keybrake_audit_queue_depth', { sink: 'postgres' })).toBe(0);
+      },
+      { timeoutMs: 10_000, everyMs: 50 },
+    );
   }
 
   const spoolFile = () => path.join(h.dir, 'state', 'audit-spool.jsonl');
@@ -284,12 +317,15 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
     expectCardsMasked('spool', fs.readFileSync(spoolFile(), 'latin1'), [MASKED[1]!]);
 
     await pgServer.start();
-    const rows = await eventually(async () => {
-      const all = await rowsOf(url, pod);
-      expect(all).toHaveLength(18);
-      expect(fs.existsSync(spoolFile())).toBe(false);
-      return all;
-    }, 30_000, 200);
+    const rows = await waitFor(
+      async () => {
+        const all = await rowsOf(url, pod);
+        expect(all).toHaveLength(18);
+        expect(fs.existsSync(spoolFile())).toBe(false);
+        return all;
+      },
+      { timeoutMs: 30_000, everyMs: 200 },
+    );
     const ids = rows.map((r) => r.event_id);
     expect(new Set(ids).size).toBe(18);
     expect(new Set(ids)).toEqual(new Set(h.auditLines().map((l) => l.eventId)));
@@ -301,9 +337,15 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
   it('replays a spool whose records are already stored (a crash before it was deleted) without a second row', async () => {
     // What a crash after the INSERT committed, before the spool went, leaves: the same records once more.
     // (The running proxy, its store reachable, never reads the spool; the restart below does.)
-    fs.writeFileSync(spoolFile(), h.auditLines().map((r) => `${JSON.stringify(r)}\n`).join(''));
+    fs.writeFileSync(
+      spoolFile(),
+      h
+        .auditLines()
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(''),
+    );
     await h.restart();
-    await eventually(() => expect(fs.existsSync(spoolFile())).toBe(false), 15_000, 100);
+    await waitForExpect(() => expect(fs.existsSync(spoolFile())).toBe(false), { timeoutMs: 15_000, everyMs: 100 });
     expect(await rowsOf(url, pod)).toHaveLength(18);
     expect(fs.existsSync(path.join(h.dir, 'state', 'audit-rejected.jsonl'))).toBe(false);
   }, 30_000);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, type Harness } from '../helpers/proxy-harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { SPEND_500, capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
 
@@ -18,7 +19,8 @@ const harnesses: Harness[] = [];
 const REQUESTS_1000 = '{window: 1m, maxRequests: 1000}';
 
 async function proxy(args: string[]): Promise<Harness> {
-  const h = await capsProxy(fake, capsPolicy(agent.sha256, { caps: [SPEND_500, REQUESTS_1000] }), args);
+  // A child process: durability means surviving a SIGKILL.
+  const h = await capsProxy(fake, capsPolicy(agent.sha256, { caps: [SPEND_500, REQUESTS_1000] }), args, true);
   harnesses.push(h);
   return h;
 }
@@ -87,7 +89,7 @@ describe('Redis stopped mid-run', () => {
   it('lets charges through again once Redis is back, without a restart', async () => {
     await redis.start(); // empty: the outage lost the data, as a crash without persistence would
     const before = posts(fake.received);
-    const ch = await eventually(() => charge(h, 1500), 5000, 100);
+    const ch = await waitFor(() => charge(h, 1500), { timeoutMs: 5000, everyMs: 100 });
     expect(ch.amount).toBe(1500);
     expect(posts(fake.received)).toBe(before + 1);
     expect(await used(h)).toBe(1500);

@@ -32,9 +32,10 @@ export function capsPolicy(sha256: string, o: CapsPolicyOptions = {}): string {
   });
 }
 
-/** A real proxy process in front of `fake`; `args` adds flags (`--ledger redis://…`). */
-export function capsProxy(fake: FakeVendor, policyYaml: string, args: string[] = []): Promise<Harness> {
+/** A real proxy in front of `fake`; `args` adds flags (`--ledger redis://…`); `process`: a child process (to crash it). */
+export function capsProxy(fake: FakeVendor, policyYaml: string, args: string[] = [], process = false): Promise<Harness> {
   return startHarness({
+    process,
     policyYaml,
     upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
     secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },

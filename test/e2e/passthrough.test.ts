@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { generateCa, loadCa } from '../../src/pki/ca.ts';
 import { LeafMinter } from '../../src/pki/certs.ts';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
-import { eventually } from '../helpers/proxy-harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { stripePolicy } from './policies.ts';
 
 // An "other API" on loopback with its own CA: if the proxy terminated TLS the
@@ -67,7 +67,7 @@ describe('passthrough to a private address, refused by default', () => {
     const { status, socket } = await connectVia(fx.h.port, 'api.example.com', 443);
     socket.destroy();
     expect(status).toMatch(/^HTTP\/1\.1 403/);
-    await eventually(() => expect(fx.h.auditLines().some((l) => l.host === 'api.example.com' && l.decision === 'denied')).toBe(true));
+    await waitFor(() => fx.h.auditLines().some((l) => l.host === 'api.example.com' && l.decision === 'denied'), { what: 'the denied passthrough audit line' });
   });
 });
 

@@ -24,6 +24,33 @@ export interface ProxiedVendorOptions {
   harness?: Partial<HarnessOptions>;
 }
 
+/** One proxy and fake vendor, started now, for a single test (close it when the test finishes). */
+export async function startProxiedVendor(o: ProxiedVendorOptions): Promise<ProxiedVendor & { close(): Promise<void> }> {
+  const agent = agentKey();
+  const fake = await startFakeVendor(o.handler);
+  const h = await startHarness({
+    ...o.harness,
+    policyYaml: o.policy(agent.sha256),
+    upstreams: [{ host: o.host, url: fake.url, caPem: fake.caPem }],
+    secrets: o.secrets,
+  }).catch(async (err: unknown) => {
+    await fake.close();
+    throw err;
+  });
+  return {
+    fake,
+    h,
+    key: agent.key,
+    agent,
+    close: async () => {
+      fake.release();
+      await h.cleanup();
+      await fake.close();
+    },
+  };
+}
+
+/** The same for every test of the enclosing describe block (or file), started before and stopped after them. */
 export function proxiedVendor(o: ProxiedVendorOptions): ProxiedVendor {
   const agent = agentKey();
   let fake: FakeVendor | undefined;

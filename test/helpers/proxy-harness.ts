@@ -1,11 +1,18 @@
-// Runs a real `keybrake proxy` process (node src/cli.ts proxy …) in a temp dir:
-// CA on disk, secrets dir, policy file, state dir. Ports are chosen by the OS
-// and read back from the proxy's "ready" log line.
+// Runs a real `keybrake proxy` in a temp dir: CA on disk, secrets dir, policy
+// file, state dir, the same flags a user passes. By default in this test
+// process (startProxy with the parsed flags: fast, no process start-up);
+// `process: true` runs `node src/cli.ts proxy …` as a child, for what needs a
+// process: a crash (SIGKILL) and restart, signals. Ports are chosen by the OS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Writable } from 'node:stream';
+import { startProxy, type RunningProxy } from '../../src/app/proxy.ts';
+import { PROXY_COMMAND, proxyOptions } from '../../src/commands/proxy.ts';
+import { parseCommand } from '../../src/commands/flags.ts';
+import { createLogger } from '../../src/commands/logger.ts';
 import { generateCa } from '../../src/pki/ca.ts';
 import { newAgentKey } from '../../src/commands/keys.ts';
 
@@ -26,6 +33,11 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Reuse a state dir (restart tests across harnesses). */
   dir?: string;
+  /**
+   * Run as a child process: restart is then a SIGKILL crash, and signal() and stderr() work.
+   * Also implied by `env` (the proxy reads its environment). Default: in this process.
+   */
+  process?: boolean;
 }
 
 export interface Harness {
@@ -101,7 +113,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     writePolicy: (yaml) => fs.writeFileSync(policyFile, yaml),
     admin: (p, init) => fetch(`${h.adminUrl}${p}`, init),
     signal: (sig) => {
-      const c = child!;
+      if (!child) throw new Error('signal() needs a proxy process: startHarness({ process: true, … })');
+      const c = child;
       const exited = new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
       c.kill(sig);
       return exited;
@@ -112,6 +125,11 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await launch();
     },
     stop: async () => {
+      if (inProcess) {
+        const p = inProcess;
+        inProcess = undefined;
+        return p.close();
+      }
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const c = child;
       const exited = new Promise((r) => c.once('exit', r));
@@ -124,7 +142,25 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     },
   };
 
-  const launch = () =>
+  let inProcess: RunningProxy | undefined;
+  const launchInProcess = async () => {
+    // Env fallbacks are left out: the test's own environment must not leak into the proxy.
+    const { flags } = parseCommand(PROXY_COMMAND, args.slice(2), {});
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const log = createLogger('info', sink);
+    inProcess = await startProxy(await proxyOptions(flags, log));
+    h.port = inProcess.address.port;
+    h.adminPort = inProcess.adminAddress.port;
+    h.adminUrl = `http://127.0.0.1:${h.adminPort}`;
+  };
+
+  const launch = () => (o.process || o.env ? launchChild() : launchInProcess());
+  const launchChild = () =>
     new Promise<void>((resolve, reject) => {
       const c = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
@@ -155,17 +191,4 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     throw err;
   }
   return h;
-}
-
-/** Wait until `check` passes or time runs out. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, stepMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, stepMs));
-    }
-  }
 }

@@ -1,6 +1,6 @@
-// The usual Stripe end-to-end setup: the fake Stripe behind a real proxy process.
+// The usual Stripe end-to-end setup: the fake Stripe behind a real proxy.
 import { stripeHandler } from './fake-stripe.ts';
-import { proxiedVendor, type ProxiedVendor } from './proxied-vendor.ts';
+import { proxiedVendor, startProxiedVendor, type ProxiedVendor, type ProxiedVendorOptions } from './proxied-vendor.ts';
 import type { HarnessOptions } from './proxy-harness.ts';
 
 export const REAL_STRIPE_KEY = 'sk_test_realkey_never_in_agent_0001';
@@ -16,4 +16,13 @@ export function useStripeProxy(policy: (sha256: string) => string, extra: Partia
     secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, ...extra.secrets },
     harness: extra,
   });
+}
+
+function stripeOptions(policy: (sha256: string) => string, extra: Partial<HarnessOptions>): ProxiedVendorOptions {
+  return { host: 'api.stripe.com', handler: stripeHandler, policy, secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, ...extra.secrets }, harness: extra };
+}
+
+/** A fresh fake Stripe and proxy for one test; `close()` when it finishes (onTestFinished). */
+export function proxiedStripe(policy: (sha256: string) => string, extra: Partial<HarnessOptions> = {}) {
+  return startProxiedVendor(stripeOptions(policy, extra));
 }

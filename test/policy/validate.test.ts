@@ -4,7 +4,7 @@ import type { PolicyProblem } from '../../src/policy/feed.ts';
 import { basePolicy, fakeValidator } from './fake-pack.ts';
 
 // Documents come from YAML, so tests break them freely.
-type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Loose = any;
 
 const DOC = 'policy[0]';
 /** [path, message] pairs of the problems of the base policy after `mutate`. */
