@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import { AuditFanout, openAuditSinks } from '../../src/audit/open.ts';
 import { SPOOL_FILE, type PostgresSinkOptions, openPostgresSink } from '../../src/audit/postgres-sink.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
@@ -43,14 +44,6 @@ async function storedIds(records: readonly AuditRecord[]): Promise<string[]> {
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const spoolExists = (dir: string): Promise<boolean> =>
   fs.access(path.join(dir, SPOOL_FILE)).then(() => true, () => false);
 
@@ -86,7 +79,8 @@ describe('PostgreSQL audit sink', () => {
     // Keep writing while the server shuts down: batches are in flight when it goes.
     const stream = setInterval(() => write(first), 2);
     await server.stop();
-    await new Promise((r) => setTimeout(r, 50));
+    const stopped = written.length;
+    await waitFor(() => written.length >= stopped + 10, { what: 'ten writes after the server stopped' });
     clearInterval(stream);
     await first.flush();
     expect(first.stats().spooled).toBeGreaterThan(0);
@@ -101,7 +95,7 @@ describe('PostgreSQL audit sink', () => {
     expect(second.stats().spooled).toBe(20);
 
     await server.start();
-    await waitFor(async () => (await storedIds(written)).length === written.length, 'the spool to replay');
+    await waitFor(async () => (await storedIds(written)).length === written.length, { what: 'the spool to replay', timeoutMs: 20_000 });
     await second.close();
 
     expect(await storedIds(written)).toEqual(written.map((r) => r.eventId));
@@ -125,7 +119,7 @@ describe('PostgreSQL audit sink', () => {
 
     const captured = captureLog();
     const sink = await openPostgresSink(options(stateDir, captured.log));
-    await waitFor(async () => !(await spoolExists(stateDir)), 'the spool to drain');
+    await waitFor(async () => !(await spoolExists(stateDir)), { what: 'the spool to drain', timeoutMs: 20_000 });
     await sink.close();
 
     expect(await storedIds(records)).toEqual(records.map((r) => r.eventId));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForExpect } from '../helpers/wait.ts';
 import { COLUMNS } from '../../src/audit/columns.ts';
 import { AuditFanout, openAuditSinks } from '../../src/audit/open.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
@@ -98,8 +99,8 @@ describe('SQLite audit sink', () => {
     const file = path.join(freshDir(), 'audit.db');
     const sink = await openSqliteSink({ file, log: captureLog().log, limits: { flushMs: 20 } });
     sink.write(record());
-    await new Promise((r) => setTimeout(r, 200));
-    expect(rows(file)).toHaveLength(1);
+    // No flush() call: only the timer can write it.
+    await waitForExpect(() => expect(rows(file)).toHaveLength(1));
     await sink.close();
   });
 });

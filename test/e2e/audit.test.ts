@@ -214,7 +214,12 @@ describe.each(stores)('a scripted run audited to $store', ({ store, args, db }) 
     h = await proxy(pod, args());
     expected = await scriptedRun(h);
     rows = await rowsWhenStored(db(h), pod, expected.length);
-    await new Promise((r) => setTimeout(r, 300)); // a late duplicate would land by now
+    // Nothing queued in any sink: a late duplicate would have landed by now.
+    await waitForExpect(async () => {
+      const depths = parseExposition(await (await h.admin('/metrics')).text()).filter((s) => s.name === 'keybrake_audit_queue_depth');
+      expect(depths.length).toBeGreaterThan(0);
+      for (const d of depths) expect(d.value).toBe(0);
+    });
     rows = await rowsOf(db(h), pod);
   }, 60_000);
   afterAll(async () => {

@@ -1,6 +1,7 @@
 // Issue 2 acceptance: the official stripe SDK through a real keybrake proxy
 // process, in explicit (CONNECT) and transparent (SNI) mode.
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import https from 'node:https';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
@@ -20,7 +21,12 @@ function raw(opts: { method: string; path: string; headers: Record<string, strin
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1', port: fx.h.port, servername: 'api.stripe.com', ca: fx.h.caPem, method: opts.method, path: opts.path,
+        host: '127.0.0.1',
+        port: fx.h.port,
+        servername: 'api.stripe.com',
+        ca: fx.h.caPem,
+        method: opts.method,
+        path: opts.path,
         headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}`, ...opts.headers },
       },
       (res) => {
@@ -61,15 +67,21 @@ describe.each([
     expect((err as Stripe.errors.StripeError).code).toBe('keybrake_rule_denied');
     expect(fx.fake.received.length).toBe(before);
     // exactly one call reached the proxy: the SDK did not retry the refusal
-    await new Promise((r) => setTimeout(r, 300));
-    const denied = fx.h.auditLines().slice(auditBefore).filter((l) => l.decision === 'denied');
+    // The SDK's promise settles after any retry, so every line the call left is in by now.
+    await waitFor(() => fx.h.auditLines().length > auditBefore, { what: "the refusal's audit line" });
+    const denied = fx.h
+      .auditLines()
+      .slice(auditBefore)
+      .filter((l) => l.decision === 'denied');
     expect(denied).toHaveLength(1);
     expect(denied[0].rule).toBe('partial-refunds-on-tickets');
   });
 
   it('refuses a payout as not allowed by any rule', async () => {
     const before = fx.fake.received.length;
-    const err = await client().payouts.create({ amount: 100, currency: 'usd' }).catch((e: unknown) => e);
+    const err = await client()
+      .payouts.create({ amount: 100, currency: 'usd' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripePermissionError);
     expect((err as Error).message).toMatch(/payouts\.create.*not allowed/);
     expect(fx.fake.received.length).toBe(before);
@@ -79,13 +91,17 @@ describe.each([
 describe('credentials', () => {
   it('refuses a real vendor key presented by the agent', async () => {
     const before = fx.fake.received.length;
-    const err = await stripeViaConnect('sk_live_someone_pasted_the_real_key', fx.h.port, fx.h.caPem).customers.list().catch((e: unknown) => e);
+    const err = await stripeViaConnect('sk_live_someone_pasted_the_real_key', fx.h.port, fx.h.caPem)
+      .customers.list()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect(fx.fake.received.length).toBe(before);
   });
 
   it('refuses an unlisted agent key', async () => {
-    const err = await stripeViaConnect(agentKey().key, fx.h.port, fx.h.caPem).customers.list().catch((e: unknown) => e);
+    const err = await stripeViaConnect(agentKey().key, fx.h.port, fx.h.caPem)
+      .customers.list()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((err as Error).message).toMatch(/not listed/);
   });
@@ -122,7 +138,8 @@ describe('request hygiene', () => {
   it('refuses a gzip body', async () => {
     const before = fx.fake.received.length;
     const r = await raw({
-      method: 'POST', path: '/v1/refunds',
+      method: 'POST',
+      path: '/v1/refunds',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
       body: zlib.gzipSync('charge=ch_1&amount=100&metadata[ticket_id]=T'),
     });

@@ -2,6 +2,7 @@
 // Account SID and an agent key, through a real keybrake proxy process to a
 // loopback fake of api.twilio.com, in explicit (CONNECT) and transparent mode.
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import twilio from 'twilio';
 import { agentKey } from '../helpers/proxy-harness.ts';
 import { twilioHandler } from './fakes/twilio.ts';
@@ -64,7 +65,10 @@ function client(s: ProxiedVendor, mode: Mode, username = ACCOUNT_SID, opts: { ac
 }
 
 async function refusal(call: Promise<unknown>): Promise<InstanceType<typeof twilio.RestException>> {
-  const err = await call.then(() => undefined, (e: unknown) => e);
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(twilio.RestException);
   return err as InstanceType<typeof twilio.RestException>;
 }
@@ -75,7 +79,10 @@ describe.each(MODES)('twilio SDK, %s mode', (mode) => {
 
   it('sends an allowed SMS with the real auth token, never the agent key', async () => {
     const message = await client(s, mode).messages.create({
-      to: '+15558675310', from: '+15005550006', body: 'Your order shipped', mediaUrl: ['https://cdn.example.com/a.png', 'https://cdn.example.com/b.png'],
+      to: '+15558675310',
+      from: '+15005550006',
+      body: 'Your order shipped',
+      mediaUrl: ['https://cdn.example.com/a.png', 'https://cdn.example.com/b.png'],
     });
     expect(message.sid).toMatch(/^SM/);
     const [arrived] = posts();
@@ -91,13 +98,17 @@ describe.each(MODES)('twilio SDK, %s mode', (mode) => {
     const err = await refusal(client(s, mode).messages.create({ to: '+33612345678', from: '+15005550006', body: 'Bonjour' }));
     expect(err.status).toBe(403);
     expect(err.code).toBe(20403);
-    expect(err.message).toBe(
-      'rule sms-to-us-and-uk: To "+33612345678" does not match /^\\+(1|44)[0-9]+$/ [keybrake_rule_denied]',
-    );
+    expect(err.message).toBe('rule sms-to-us-and-uk: To "+33612345678" does not match /^\\+(1|44)[0-9]+$/ [keybrake_rule_denied]');
     expect(s.fake.received.length).toBe(before);
     // one call reached the proxy: the SDK did not retry the refusal
-    await new Promise((r) => setTimeout(r, 300)); // audit lines arrive on the proxy's stdout a little later
-    expect(s.h.auditLines().slice(auditBefore).filter((l) => l.decision === 'denied')).toHaveLength(1);
+    // The SDK's promise settles after any retry, so every line the call left is in by now.
+    await waitFor(() => s.h.auditLines().length > auditBefore, { what: "the refusal's audit line" });
+    expect(
+      s.h
+        .auditLines()
+        .slice(auditBefore)
+        .filter((l) => l.decision === 'denied'),
+    ).toHaveLength(1);
   });
 
   it('refuses a call longer than the rule allows, and one the policy does not allow at all', async () => {
@@ -125,7 +136,9 @@ describe.each(MODES)('twilio SDK, %s mode', (mode) => {
     // an agent configured with the other SID (as username, or as accountSid beside an API key) is refused the same way
     const other = await refusal(client(s, mode, SUBACCOUNT_SID).messages.create({ to: '+15558675310', from: '+15005550006', body: 'hi' }));
     expect(other.message).toContain('keybrake_account_mismatch');
-    const apiKey = await refusal(client(s, mode, `SK${'3'.repeat(32)}`, { accountSid: SUBACCOUNT_SID }).messages.create({ to: '+15558675310', from: '+15005550006', body: 'hi' }));
+    const apiKey = await refusal(
+      client(s, mode, `SK${'3'.repeat(32)}`, { accountSid: SUBACCOUNT_SID }).messages.create({ to: '+15558675310', from: '+15005550006', body: 'hi' }),
+    );
     expect(apiKey.message).toContain('keybrake_account_mismatch');
     expect(s.fake.received.length).toBe(before);
   });

@@ -2,6 +2,7 @@
 // for its config and storage, a free loopback port, ready when its /-/ready
 // answers 200, stopped and cleaned up by stop(). Logs are kept (the last
 // lines) so a failure can say why the server did not come up.
+import { GiveUp, waitFor } from './wait.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -104,14 +105,16 @@ function launch(spec: DaemonSpec, dir: string, port: number, args: string[]): La
 }
 
 async function waitReady(d: Launched, spec: DaemonSpec): Promise<void> {
-  const deadline = Date.now() + (spec.readyTimeoutMs ?? 20_000);
   let gone = false;
   void d.exited.then(() => (gone = true));
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`${spec.name} exited before it was ready:\n${d.handle.logs()}`);
-    const ok = await fetch(`${d.handle.url}/-/ready`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${spec.name} not ready after ${spec.readyTimeoutMs ?? 20_000} ms:\n${d.handle.logs()}`);
+  await waitFor(
+    async () => {
+      if (gone) throw new GiveUp(`${spec.name} exited before it was ready:\n${d.handle.logs()}`);
+      return fetch(`${d.handle.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    { timeoutMs: spec.readyTimeoutMs ?? 20_000, everyMs: 50, what: () => `${spec.name} to be ready:\n${d.handle.logs()}` },
+  );
 }

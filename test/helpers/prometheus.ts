@@ -3,6 +3,7 @@
 // sends alerts to the given Alertmanager; startPrometheus() resolves once it
 // scrapes every target and knows the Alertmanager. rulesFromDeploy() copies the shipped
 // rules with test-sized thresholds, so the e2e test exercises the real rules.
+import { waitFor } from './wait.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,17 +75,17 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<TestProm
  * Prometheus that is already watching.
  */
 async function untilDiscovered(base: string, opts: PrometheusOptions, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
-    const targets = await api<{ activeTargets: Array<{ health: string; scrapeUrl: string; lastError: string }> }>(`${base}/api/v1/targets`);
-    const up = targets.activeTargets.filter((t) => t.health === 'up').length;
-    const ams = opts.alertmanager ? (await api<{ activeAlertmanagers: unknown[] }>(`${base}/api/v1/alertmanagers`)).activeAlertmanagers.length : 1;
-    if (up === opts.targets.length && ams > 0) return;
-    last = JSON.stringify({ targets: targets.activeTargets, alertmanagers: ams });
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`prometheus: targets not all up or no alertmanager after ${timeoutMs} ms: ${last}`);
+  await waitFor(
+    async () => {
+      const targets = await api<{ activeTargets: Array<{ health: string; scrapeUrl: string; lastError: string }> }>(`${base}/api/v1/targets`);
+      const up = targets.activeTargets.filter((t) => t.health === 'up').length;
+      const ams = opts.alertmanager ? (await api<{ activeAlertmanagers: unknown[] }>(`${base}/api/v1/alertmanagers`)).activeAlertmanagers.length : 1;
+      last = JSON.stringify({ targets: targets.activeTargets, alertmanagers: ams });
+      return up === opts.targets.length && ams > 0;
+    },
+    { timeoutMs, everyMs: 100, what: () => `prometheus: every target up and an alertmanager known: ${last}` },
+  );
 }
 
 function prometheusConfig(opts: PrometheusOptions): object {

@@ -1,5 +1,6 @@
 // A real redis-server for tests: loopback, a free port, a temp dir, no
 // persistence. stop() and start() again on the same port simulate an outage.
+import { GiveUp, waitFor } from './wait.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -71,14 +72,18 @@ export async function startRedis(): Promise<TestRedis> {
 async function waitForPing(port: number, proc: ChildProcess): Promise<void> {
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}): ${stderr}`);
-    if (await ping(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new GiveUp(`redis-server exited (${proc.exitCode}): ${stderr}`);
+        return ping(port);
+      },
+      { everyMs: 25, what: () => `redis-server to answer on port ${port}: ${stderr}` },
+    );
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
   }
-  proc.kill('SIGKILL');
-  throw new Error(`redis-server did not answer on port ${port}: ${stderr}`);
 }
 
 function ping(port: number): Promise<boolean> {

@@ -13,6 +13,9 @@ export interface WaitOptions {
   what?: string | (() => string);
 }
 
+/** Thrown by a check when waiting longer cannot help (the process exited): waitFor rethrows it at once. */
+export class GiveUp extends Error {}
+
 /**
  * Resolves with the first result of `check` that is neither undefined nor
  * false and does not throw. On timeout rejects with the last error, or says
@@ -28,6 +31,7 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
       if (value !== undefined && value !== false) return value;
       lastError = undefined;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > end) {

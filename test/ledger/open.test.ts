@@ -34,6 +34,7 @@ describe('openLedger', () => {
 
   it('starts without Redis and fails closed until it is there', async () => {
     const port = await freePort(); // nothing listens here
+    // Starting does not wait for Redis (a hang would fail on the test's timeout; no clock is read).
     const ledger = await openLedger(`redis://127.0.0.1:${port}`, stateDir);
     expect(ledger.name).toBe('redis');
     const charge = { key: '{c}:cap:x:key', amount: 1, limit: 10, window: { kind: 'rolling' as const, ms: 60_000 } };

@@ -2,6 +2,7 @@
 // TTLs, and failing closed (fast) while Redis is down, then recovering alone.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import type { CompiledCap } from '../../src/policy/compiled.ts';
 import { LedgerUnavailableError, type Ledger, type ReserveInput } from '../../src/ledger/ledger.ts';
 import { connectRedisLedger, type RedisLedger } from '../../src/ledger/redis.ts';
@@ -64,9 +65,7 @@ function reserveInput(requestId: string, credential: string, amount = 4000): Res
 describe('redis ledger', () => {
   it('lets exactly 12 of 200 concurrent $40 reserves through three replicas', async () => {
     const replicas = [await replica(), await replica(), await replica()];
-    const outcomes = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => replicas[i % 3].reserve(reserveInput(`r${i}`, 'ns/stripe-live/apiKey'))),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => replicas[i % 3].reserve(reserveInput(`r${i}`, 'ns/stripe-live/apiKey'))));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(12);
     const { charges } = reserveInput('x', 'ns/stripe-live/apiKey');
     expect(await replicas[0].usage(charges, T0)).toEqual([48000, 12]);
@@ -103,13 +102,7 @@ describe('redis ledger', () => {
     await expect(ledger.settle('before', { kind: 'release' }, T0 + 1)).rejects.toBeInstanceOf(LedgerUnavailableError);
 
     await redis.start();
-    const deadline = Date.now() + 10_000;
-    let outcome;
-    while (Date.now() < deadline) {
-      outcome = await ledger.reserve(reserveInput('after', 'outage')).catch(() => undefined);
-      if (outcome) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const outcome = await waitFor(() => ledger.reserve(reserveInput('after', 'outage')), { what: 'the ledger to reconnect', everyMs: 100 });
     expect(outcome).toEqual({ ok: true });
   });
 

@@ -10,6 +10,7 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import { handleAlertmanager } from '../../src/admin/alertmanager.ts';
 import { ProxyMetrics } from '../../src/admin/metrics.ts';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager.ts';
@@ -85,13 +86,19 @@ describe('spend alert → Alertmanager → receiver (real Prometheus and Alertma
     spending = setInterval(() => metrics.recordSpend('stripe', 'support-refunds', 'usd', 4_000), 100);
     metrics.recordSpend('stripe', 'support-refunds', 'usd', 4_000);
 
-    await waitFor(() => killedAt !== undefined, 30_000, () => `no kill; deliveries ${JSON.stringify(deliveries)}\n${alertmanager.logs()}\n${prometheus.logs()}`);
+    await waitFor(() => killedAt !== undefined, {
+      timeoutMs: 30_000,
+      what: () => `a kill; deliveries ${JSON.stringify(deliveries)}\n${alertmanager.logs()}\n${prometheus.logs()}`,
+    });
     console.log(`alert chain: first charge → kill in ${Math.round(killedAt! - firstCharge)} ms`);
     expect(killReason).toMatch(/^alertmanager: KeybrakeSpendRateHigh: policy support-refunds is spending [0-9.]+ usd\/h on stripe$/);
     expect(deliveries.every((d) => d.status === 200)).toBe(true);
 
     // Prometheus now sees the proxy killed and fires KeybrakeKilled; that alert is notify-only.
-    await waitFor(async () => (await prometheus.alerts()).some((a) => a.labels.alertname === 'KeybrakeKilled' && a.state === 'firing'), 15_000, () => 'KeybrakeKilled never fired');
+    await waitFor(async () => (await prometheus.alerts()).some((a) => a.labels.alertname === 'KeybrakeKilled' && a.state === 'firing'), {
+      timeoutMs: 15_000,
+      what: 'KeybrakeKilled to fire',
+    });
     const [killed] = await prometheus.query('keybrake_killed{reason="alertmanager"}');
     expect(killed.metric).toMatchObject({ namespace: 'agents', pod: 'agent-1' });
     expect(killed.value).toBe(1);
@@ -99,12 +106,3 @@ describe('spend alert → Alertmanager → receiver (real Prometheus and Alertma
     expect(deliveries.flatMap((d) => d.alertnames)).not.toContain('KeybrakeKilled');
   });
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, explain: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(explain());
-}

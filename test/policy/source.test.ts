@@ -46,7 +46,10 @@ async function started(text: string) {
   sources.push(source);
   const changes: CompiledPolicy[] = [];
   const errors: Error[] = [];
-  const initial = await source.start((p) => changes.push(p), (e) => errors.push(e));
+  const initial = await source.start(
+    (p) => changes.push(p),
+    (e) => errors.push(e),
+  );
   return { file, source, initial, changes, errors };
 }
 
@@ -73,7 +76,12 @@ describe('the file feed through the shared loader', () => {
     await expect(started(policyYaml(30).replace('1m', '1 minute'))).rejects.toThrow(/caps\[1\]\.window: must be a duration/);
     await expect(started('# nothing yet\n')).rejects.toThrow(/contains no EgressPolicy document/);
     const missing = fileSource(path.join(dir, 'absent.yaml'));
-    await expect(missing.start(() => {}, () => {})).rejects.toThrow(/cannot read policy file .*absent\.yaml: ENOENT/);
+    await expect(
+      missing.start(
+        () => {},
+        () => {},
+      ),
+    ).rejects.toThrow(/cannot read policy file .*absent\.yaml: ENOENT/);
   });
 
   // How fast an edit is in force is measured in `npm run bench`, not asserted here.
