@@ -65,7 +65,7 @@ beforeAll(async () => {
     ruleFiles: [await rulesFromDeploy(rulesDir, { KeybrakeSpendRateHigh: { threshold: THRESHOLD_PER_HOUR, for: '0s' } })],
     alertmanager: alertmanager.hostPort,
   });
-}, 90_000);
+});
 
 afterAll(async () => {
   await Promise.all([prometheus?.stop(), alertmanager?.stop()]);

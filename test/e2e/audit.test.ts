@@ -221,7 +221,7 @@ describe.each(stores)('a scripted run audited to $store', ({ store, args, db }) 
       for (const d of depths) expect(d.value).toBe(0);
     });
     rows = await rowsOf(db(h), pod);
-  }, 60_000);
+  });
   afterAll(async () => {
     await h?.cleanup();
   });
@@ -278,7 +278,7 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
     await admin.end();
     url = pgServer.url.replace(/\/[^/]+$/, '/audit_outage');
     h = await proxy(pod, ['--audit', url], true);
-  }, 30_000);
+  });
   afterAll(async () => {
     await h?.cleanup();
   });
@@ -337,7 +337,7 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
     expect(rows.map((r) => r.decision)).toEqual(Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? 'allowed' : 'denied')));
     expectCardsMasked('PostgreSQL rows after replay', JSON.stringify(rows), [MASKED[1]!]);
     expectCardsMasked('stdout', JSON.stringify(h.lines), [MASKED[1]!]);
-  }, 90_000);
+  });
 
   it('replays a spool whose records are already stored (a crash before it was deleted) without a second row', async () => {
     // What a crash after the INSERT committed, before the spool went, leaves: the same records once more.
@@ -353,5 +353,5 @@ describe('PostgreSQL stopped mid-run, the proxy crashed and restarted while it i
     await waitForExpect(() => expect(fs.existsSync(spoolFile())).toBe(false), { timeoutMs: 15_000, everyMs: 100 });
     expect(await rowsOf(url, pod)).toHaveLength(18);
     expect(fs.existsSync(path.join(h.dir, 'state', 'audit-rejected.jsonl'))).toBe(false);
-  }, 30_000);
+  });
 });

@@ -71,7 +71,7 @@ describe('spend alert → Alertmanager → receiver (real Prometheus and Alertma
       ruleFiles: [await rulesFromDeploy(tmp, { KeybrakeSpendRateHigh: { threshold: 1, for: '0s' }, KeybrakeKilled: {} })],
       alertmanager: alertmanager.hostPort,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     clearInterval(spending);
