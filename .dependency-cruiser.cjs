@@ -7,11 +7,11 @@
 //   composition    app    assembles one process from the rooms below it
 //   adapters       proxy (data plane), admin (admin API), k8s (controller, webhook): siblings, never each other
 //   the pipeline   pipeline: the steps; reaches the proxy and the kill switch only through ports
-//   services       audit, caps, kill, pki, ledger, policy
+//   services       audit, caps, kill, pki, ledger, policy, scope (the Restricted Key picker's data)
 //   leaves         vendors, money, refusal, http, redirect (init-redirect's rule plan)
 const ALLOWED = {
   'cli.ts': ['commands', 'demo', 'audit'],
-  commands: ['app', 'k8s', 'redirect', 'pki', 'policy', 'vendors'],
+  commands: ['app', 'k8s', 'redirect', 'scope', 'pki', 'policy', 'vendors'],
   demo: ['app', 'commands', 'pki', 'policy', 'vendors'],
   app: ['proxy', 'admin', 'k8s', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal'],
   k8s: ['kill', 'pki', 'policy', 'vendors', 'money', 'refusal', 'http'],
@@ -29,6 +29,7 @@ const ALLOWED = {
   refusal: [],
   http: [],
   redirect: [],
+  scope: ['policy', 'vendors', 'money'],
 };
 
 // Refuse a table with a cycle: the rules below would then allow two folders to import each other.

@@ -51,7 +51,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ep('customers.retrieve', 'GetCustomersCustomer', 'customer_read'),
   ep('customers.update', 'PostCustomersCustomer', 'customer_write'),
   ep('POST /v1/customers/*/tax_ids', 'PostCustomersCustomerTaxIds', 'customer_write'),
-  ep('customers.balance_transactions.create', 'PostCustomersCustomerBalanceTransactions', 'customer_write', I, 'ledger credit or debit on future invoices, not cash'),
+  ep(
+    'customers.balance_transactions.create',
+    'PostCustomersCustomerBalanceTransactions',
+    'customer_write',
+    I,
+    'ledger credit or debit on future invoices, not cash',
+  ),
   // Subscriptions, prices
   ep('subscriptions.list', 'GetSubscriptions', 'subscription_read', ['E']),
   ep('subscriptions.search', 'GetSubscriptionsSearch', 'subscription_read'),
@@ -76,22 +82,40 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ep('invoices.pay', 'PostInvoicesInvoicePay', 'invoice_write', I, "customer's saved payment method → merchant"),
   ep('POST /v1/invoices/*/mark_uncollectible', 'PostInvoicesInvoiceMarkUncollectible', 'invoice_write'),
   ep('invoices.void', 'PostInvoicesInvoiceVoid', 'invoice_write'),
-  ep('credit_notes.create', 'PostCreditNotes', 'credit_note_write', I, 'refund_amount → the original payment method; credit_amount is customer credit, not cash'),
+  ep(
+    'credit_notes.create',
+    'PostCreditNotes',
+    'credit_note_write',
+    I,
+    'refund_amount → the original payment method; credit_amount is customer credit, not cash',
+  ),
   ep('POST /v1/billing_portal/sessions', 'PostBillingPortalSessions', 'customer_portal_write'),
   // Disputes and files
   ep('disputes.list', 'GetDisputes', 'dispute_read'),
   ep('disputes.retrieve', 'GetDisputesDispute', 'dispute_read'),
   ep('POST /v1/disputes/*', 'PostDisputesDispute', 'dispute_write'),
-  ep('POST /v1/disputes/*/close', 'PostDisputesDisputeClose', 'dispute_write', I, 'the disputed amount stays with the cardholder (the merchant accepts the loss)'),
+  ep(
+    'POST /v1/disputes/*/close',
+    'PostDisputesDisputeClose',
+    'dispute_write',
+    I,
+    'the disputed amount stays with the cardholder (the merchant accepts the loss)',
+  ),
   ep('GET /v1/files/*', 'GetFilesFile', 'file_read'),
   // Connect
   ep('POST /v1/accounts', 'PostAccounts', 'connected_account_write', ['E'], 'creates a payee (no money yet)'),
   ep('GET /v1/accounts/*', 'GetAccountsAccount', 'connected_account_read'),
-  ep('POST /v1/accounts/*/external_accounts', 'PostAccountsAccountExternalAccounts', 'connected_account_write', I, "changes where a connected account's payouts go"),
+  ep(
+    'POST /v1/accounts/*/external_accounts',
+    'PostAccountsAccountExternalAccounts',
+    'connected_account_write',
+    I,
+    "changes where a connected account's payouts go",
+  ),
   ep('POST /v1/account_links', 'PostAccountLinks', 'account_link_write', ['S']),
   ep('POST /v1/accounts/*/login_links', 'PostAccountsAccountLoginLinks', 'edit_link_write', ['S']),
   ep('accounts.retrieve_current', 'GetAccount', 'accounts_kyc_basic_read', ['E']),
-  ep('transfers.create', 'PostTransfers', 'transfer_write', I, "platform balance → any connected account"),
+  ep('transfers.create', 'PostTransfers', 'transfer_write', I, 'platform balance → any connected account'),
   ep('transfers.reversals.create', 'PostTransfersIdReversals', 'transfer_write', I, 'connected account → platform, only if it still holds the balance'),
   ep('application_fees.refunds.create', 'PostApplicationFeesIdRefunds', 'application_fee_write', I, 'platform → the connected account the fee came from'),
   // Billing meters, coupons, promotion codes
@@ -116,7 +140,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
   // Issuing
   ep('POST /v1/issuing/cards', 'PostIssuingCards', 'issuing_card_write', I, 'Issuing balance → any merchant where the card is used'),
   ep('POST /v1/issuing/cardholders', 'PostIssuingCardholders', 'issuing_cardholder_write'),
-  ep('POST /v1/issuing/authorizations/*/approve', 'PostIssuingAuthorizationsAuthorizationApprove', 'issuing_authorization_write', I, 'Issuing balance → the merchant of the authorization'),
+  ep(
+    'POST /v1/issuing/authorizations/*/approve',
+    'PostIssuingAuthorizationsAuthorizationApprove',
+    'issuing_authorization_write',
+    I,
+    'Issuing balance → the merchant of the authorization',
+  ),
 ];
 
 const BY_ALLOW = new Map(ENDPOINTS.map((e) => [e.allow, e]));

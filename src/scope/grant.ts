@@ -17,8 +17,12 @@ export function grantFromSlugs(slugs: readonly string[]): { ok: true; grant: Map
     if (slug === '') continue;
     const known = SLUGS.get(slug);
     if (known) raise(grant, known.row.id, known.level);
-    else if (Object.hasOwn(INVALID_SLUGS, slug)) errors.push(`${slug} is not a real Stripe permission (seen only in third-party links); use ${INVALID_SLUGS[slug]}`);
-    else errors.push(`${slug} is not in keybrake's catalog of ${SLUGS.size} Stripe Restricted Key permissions (rak_<resource>_read or _write, e.g. rak_charge_write)`);
+    else if (Object.hasOwn(INVALID_SLUGS, slug))
+      errors.push(`${slug} is not a real Stripe permission (seen only in third-party links); use ${INVALID_SLUGS[slug]}`);
+    else
+      errors.push(
+        `${slug} is not in keybrake's catalog of ${SLUGS.size} Stripe Restricted Key permissions (rak_<resource>_read or _write, e.g. rak_charge_write)`,
+      );
   }
   return errors.length ? { ok: false, errors } : { ok: true, grant };
 }

@@ -132,7 +132,9 @@ export const PERMISSIONS: readonly PermissionRow[] = [
   row(MORE, 'issuing_token_network_data', 'Issuing token network data', P, null),
   row(MORE, 'issuing_transaction', 'Issuing transactions', SP, SP),
   row(MORE, 'issuing_verification', 'Issuing verifications', null, P),
-  row(MORE, 'issuing_card_sensitive', 'Issuing card numbers (sensitive)', S, null, { note: "Named in Stripe's event table; whether it is a dashboard row is unverified." }),
+  row(MORE, 'issuing_card_sensitive', 'Issuing card numbers (sensitive)', S, null, {
+    note: "Named in Stripe's event table; whether it is a dashboard row is unverified.",
+  }),
   row(MORE, 'financial_account', 'Treasury financial accounts', P, null),
   row(MORE, 'inbound_transfer', 'Treasury inbound transfers', P, null),
   row(MORE, 'outbound_payment', 'Treasury outbound payments', P, null),
@@ -188,7 +190,5 @@ export function slugOf(id: string, level: Level): string {
 
 /** Every real slug → its row and level. */
 export const SLUGS: ReadonlyMap<string, { row: PermissionRow; level: Level }> = new Map(
-  PERMISSIONS.flatMap((row) =>
-    (['read', 'write'] as const).filter((level) => row[level]).map((level) => [slugOf(row.id, level), { row, level }] as const),
-  ),
+  PERMISSIONS.flatMap((row) => (['read', 'write'] as const).filter((level) => row[level]).map((level) => [slugOf(row.id, level), { row, level }] as const)),
 );

@@ -10,7 +10,16 @@ import type { UseCase } from './use-cases.ts';
 export const SECRET_REF = { name: 'stripe-restricted-key', key: 'apiKey' } as const;
 
 /** Money-moving operations the pack prices; any of them in the policy adds a loop brake. */
-const MONEY_OPS = new Set(['refunds.create', 'invoices.pay', 'subscriptions.update', 'subscriptions.cancel', 'invoiceitems.create', 'invoices.create', 'invoices.finalize', 'checkout.sessions.create']);
+const MONEY_OPS = new Set([
+  'refunds.create',
+  'invoices.pay',
+  'subscriptions.update',
+  'subscriptions.cancel',
+  'invoiceitems.create',
+  'invoices.create',
+  'invoices.finalize',
+  'checkout.sessions.create',
+]);
 
 /** A Kubernetes name for the policy: the use-case ids, or a short fallback when too long. */
 export function policyName(useCases: readonly UseCase[]): string {
@@ -20,9 +29,7 @@ export function policyName(useCases: readonly UseCase[]): string {
 
 export function buildPolicy(useCases: readonly UseCase[]): EgressPolicy {
   const several = useCases.length > 1;
-  const rules: Rule[] = useCases.flatMap((u) =>
-    u.rules.map((r) => ({ ...r, name: several ? `${u.id}-${r.name}` : r.name, allow: [...r.allow] })),
-  );
+  const rules: Rule[] = useCases.flatMap((u) => u.rules.map((r) => ({ ...r, name: several ? `${u.id}-${r.name}` : r.name, allow: [...r.allow] })));
   const caps: Cap[] = [
     { name: 'requests-per-minute', window: '1m', maxRequests: useCases.reduce((n, u) => n + u.requestsPerMinute, 0) },
     ...useCases.flatMap((u) => u.caps.map((c) => ({ ...c }))),

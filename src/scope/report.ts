@@ -76,7 +76,8 @@ export function scopeReport(input: ScopeInput): { ok: true; report: ScopeReport 
   const given = grantFromSlugs(input.permissions);
   if (!given.ok) errors.push(...given.errors);
   if (errors.length || !given.ok) return { ok: false, errors };
-  if (chosen.length === 0 && given.grant.size === 0) return { ok: false, errors: ['choose at least one use case (--use-case, see --list) or give --permissions rak_a,rak_b'] };
+  if (chosen.length === 0 && given.grant.size === 0)
+    return { ok: false, errors: ['choose at least one use case (--use-case, see --list) or give --permissions rak_a,rak_b'] };
 
   const grant = new Map(given.grant);
   const neededBy = new Map<string, string[]>();
@@ -91,8 +92,15 @@ export function scopeReport(input: ScopeInput): { ok: true; report: ScopeReport 
     const level = grant.get(p.id)!;
     const evidence = p[level] ?? [];
     return {
-      row: p.id, label: p.label, group: p.group, level, slug: slugOf(p.id, level), evidence,
-      verified: isVerified(evidence), neededBy: neededBy.get(p.id) ?? [], ...(p.note ? { note: p.note } : {}),
+      row: p.id,
+      label: p.label,
+      group: p.group,
+      level,
+      slug: slugOf(p.id, level),
+      evidence,
+      verified: isVerified(evidence),
+      neededBy: neededBy.get(p.id) ?? [],
+      ...(p.note ? { note: p.note } : {}),
     };
   });
   const scored = scoreGrant(grant);
@@ -110,7 +118,13 @@ export function scopeReport(input: ScopeInput): { ok: true; report: ScopeReport 
     tier: scored.tier,
     reasons: scored.reasons,
     pairs: scored.pairs.map(({ pair, rows, viaApiKeys }) => ({
-      id: pair.id, title: pair.title, rows, how: pair.how, split: pair.split, evidence: pair.evidence, viaApiKeys,
+      id: pair.id,
+      title: pair.title,
+      rows,
+      how: pair.how,
+      split: pair.split,
+      evidence: pair.evidence,
+      viaApiKeys,
       ...(pair.unverified ? { unverified: pair.unverified } : {}),
     })),
     amplifiers: scored.amplifiers,

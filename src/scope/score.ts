@@ -79,17 +79,20 @@ export function scoreGrant(given: Grant): Score {
 
   const reasons: Reason[] = [
     {
-      axis: 'money', points: moneyPoints,
+      axis: 'money',
+      points: moneyPoints,
       text: money ? `M ${m} × R ${money.risk.r} × 10 = ${moneyPoints}: ${prefix}${money.risk.why}` : 'M 0: no permission on this key moves money',
     },
     { axis: 'reversibility', points: 0, text: money ? `×${money.risk.r}: ${money.risk.rWhy}` : 'nothing to reverse' },
     { axis: 'ceiling', points: 0, text: `loss is bounded by ${CEILINGS[ceiling].text}` },
     {
-      axis: 'data', points: 5 * data.level,
+      axis: 'data',
+      points: 5 * data.level,
       text: data.level ? `P ${data.level}: ${DATA_TEXT[data.level]} (${labels(data.rows)})` : 'P 0: reads nothing',
     },
     {
-      axis: 'escalation', points: escalations.length ? 10 : 0,
+      axis: 'escalation',
+      points: escalations.length ? 10 : 0,
       text: escalations.length ? escalations.map((id) => ESCALATION[id]).join('; ') : 'none: cannot create keys, webhooks, payees or secrets',
     },
   ];

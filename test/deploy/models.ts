@@ -20,6 +20,6 @@ export async function validateObject(o: K8sObject): Promise<void> {
   try {
     new Kind(o).validate();
   } catch (err) {
-    throw new Error(`${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}: ${(err as Error).message}`);
+    throw new Error(`${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -33,10 +33,7 @@ describe('scope data cross-checks', () => {
   });
 
   it('every slug the data names is in the permission catalog, and no invalid slug is', () => {
-    const named = [
-      ...ENDPOINTS.map((e) => e.needs),
-      ...PERMISSIONS.flatMap((p) => p.implies ?? []),
-    ];
+    const named = [...ENDPOINTS.map((e) => e.needs), ...PERMISSIONS.flatMap((p) => p.implies ?? [])];
     for (const slug of named) expect(SLUGS.has(slug), slug).toBe(true);
     for (const slug of Object.keys(INVALID_SLUGS)) expect(SLUGS.has(slug), slug).toBe(false);
     expect(SLUGS.size).toBeGreaterThan(150);
@@ -67,7 +64,10 @@ describe('scope data cross-checks', () => {
         needed.add(row.id);
       }
       // Rows granted but used by no allowed operation must be explained by a note (files, optional links).
-      const notes = u.notes.map((n) => n.text).join(' ').toLowerCase();
+      const notes = u.notes
+        .map((n) => n.text)
+        .join(' ')
+        .toLowerCase();
       for (const p of u.permissions.filter((x) => !needed.has(x.row))) {
         const label = PERMISSIONS.find((x) => x.id === p.row)!.label.toLowerCase();
         expect(notes, `${u.id}: no allowed operation needs ${label}; a note must say why it is there`).toContain(label.split(' ')[0]);

@@ -73,7 +73,9 @@ async function shown(): Promise<Shown> {
       rows: all('#permission-rows tr').map((tr) => [tr.dataset.slug!, tr.dataset.level!] as [string, string]),
       score: Number(gauge.dataset.score),
       tier: gauge.dataset.tier!,
-      reasons: all('#reasons li').map((li) => [li.dataset.axis!, li.querySelector('.points')!.textContent!, li.querySelector('.why')!.textContent!] as [string, string, string]),
+      reasons: all('#reasons li').map(
+        (li) => [li.dataset.axis!, li.querySelector('.points')!.textContent!, li.querySelector('.why')!.textContent!] as [string, string, string],
+      ),
       pairs: all('[data-pair]').map((d) => [d.dataset.pair!, d.querySelector('h3')!.textContent!] as [string, string]),
       amplifiers: all('[data-amplifier]').map((li) => li.dataset.amplifier!),
       granularity: all('#granularity li').map((li) => li.dataset.row!),
@@ -100,8 +102,11 @@ function expected(r: ScopeReport): Shown {
 describe('Restricted Key picker page (file URL, network blocked)', () => {
   it('loads offline with fourteen labelled use cases and no errors', async () => {
     expect(await page.locator('input[name="use-case"]').count()).toBe(14);
-    const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, button')].filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.textContent?.trim())).length,
+    const unlabelled = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('input, button')].filter(
+          (el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.textContent?.trim()),
+        ).length,
     );
     expect(unlabelled).toBe(0);
     expect(await page.locator('#empty').isVisible()).toBe(true);

@@ -42,13 +42,26 @@ describe('generated EgressPolicy', () => {
     const docs = parsePolicyYaml(r.policyYaml!, 'scope all');
     expect(validatePolicies(docs)).toEqual([]);
     expect(docs[0].metadata.name).toBe('stripe-agent-14-use-cases');
-    expect(docs[0].spec.vendors[0].caps![0]).toEqual({ name: 'requests-per-minute', window: '1m', maxRequests: USE_CASES.reduce((n, u) => n + u.requestsPerMinute, 0) });
+    expect(docs[0].spec.vendors[0].caps![0]).toEqual({
+      name: 'requests-per-minute',
+      window: '1m',
+      maxRequests: USE_CASES.reduce((n, u) => n + u.requestsPerMinute, 0),
+    });
   });
 
   it('support refunds: refunds capped per day, amount at most 5000, a ticket id required', () => {
     const entry = report(['support-refunds']).policy!.spec.vendors[0];
-    expect(entry.rules![0]).toEqual({ name: 'partial-refunds-on-tickets', allow: ['refunds.create'], where: { amount: { max: 5000 }, 'metadata.ticket_id': { present: true } } });
-    expect(entry.caps).toContainEqual({ name: 'support-refunds-spend-per-day', window: '24h', maxSpend: { amount: '500.00', currency: 'usd' }, operations: ['refunds.create'] });
+    expect(entry.rules![0]).toEqual({
+      name: 'partial-refunds-on-tickets',
+      allow: ['refunds.create'],
+      where: { amount: { max: 5000 }, 'metadata.ticket_id': { present: true } },
+    });
+    expect(entry.caps).toContainEqual({
+      name: 'support-refunds-spend-per-day',
+      window: '24h',
+      maxSpend: { amount: '500.00', currency: 'usd' },
+      operations: ['refunds.create'],
+    });
     expect(entry.loopBrake).toEqual({ maxIdentical: 3, within: '60s' });
   });
 

@@ -8,6 +8,10 @@ export function scope(...args: string[]): { code: number; stdout: string; stderr
   let stdout = '';
   let stderr = '';
   const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _e, done) => (add(String(chunk)), done()) });
-  const code = runScopeCommand(args, sink((x) => (stdout += x)), sink((x) => (stderr += x)));
+  const code = runScopeCommand(
+    args,
+    sink((x) => (stdout += x)),
+    sink((x) => (stderr += x)),
+  );
   return { code, stdout, stderr };
 }

@@ -11,7 +11,11 @@ function report(useCases: string[], permissions: string[] = []): ScopeReport {
 
 // Expected slugs (highest level per row, catalog order) and tier, written from the research table, not from the code.
 const MINIMAL: Array<[string, string[], string]> = [
-  ['reporting', ['rak_balance_read', 'rak_balance_transaction_source_read', 'rak_charge_read', 'rak_invoice_read', 'rak_plan_read', 'rak_subscription_read'], 'medium'],
+  [
+    'reporting',
+    ['rak_balance_read', 'rak_balance_transaction_source_read', 'rak_charge_read', 'rak_invoice_read', 'rak_plan_read', 'rak_subscription_read'],
+    'medium',
+  ],
   ['support-refunds', ['rak_charge_write', 'rak_customer_read', 'rak_payment_intent_read'], 'high'],
   ['subscriptions', ['rak_customer_read', 'rak_plan_read', 'rak_subscription_write'], 'medium'],
   ['checkout', ['rak_checkout_session_write', 'rak_plan_read'], 'medium'],
@@ -102,7 +106,12 @@ describe('exfiltration pairs', () => {
 
   it('API keys W is scored as every permission: all four pairs, reached through key minting', () => {
     const r = report([], ['rak_api_key_write']);
-    expect(r.pairs.map((p) => [p.id, p.viaApiKeys])).toEqual([['A', true], ['B', true], ['C', true], ['D', true]]);
+    expect(r.pairs.map((p) => [p.id, p.viaApiKeys])).toEqual([
+      ['A', true],
+      ['B', true],
+      ['C', true],
+      ['D', true],
+    ]);
     expect(r.score).toBe(100);
     expect(r.reasons.find((x) => x.axis === 'escalation')!.points).toBe(10);
   });
@@ -128,7 +137,10 @@ describe('--permissions slugs', () => {
   it('a key given as slugs has no policy; unverified rows say so', () => {
     const r = report([], ['rak_connected_account_write', 'rak_top_up_read']);
     expect(r.policy).toBeUndefined();
-    expect(r.permissions.map((p) => [p.slug, p.verified])).toEqual([['rak_connected_account_write', true], ['rak_top_up_read', true]]);
+    expect(r.permissions.map((p) => [p.slug, p.verified])).toEqual([
+      ['rak_connected_account_write', true],
+      ['rak_top_up_read', true],
+    ]);
     expect(r.permissions[0].note).toMatch(/unverified/);
   });
 });
