@@ -17,7 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+RUN node node_modules/@typescript/native/bin/tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies + dist/ only, non-root ----
 FROM node:24.21.0-slim AS runtime

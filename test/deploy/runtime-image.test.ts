@@ -54,7 +54,7 @@ beforeAll(() => {
   const npmCi = runCommands(runtime).find((c) => c.startsWith('npm ci '))!;
   execFileSync('npm', [...npmCi.split(/\s+/).slice(1), '--prefer-offline'], { cwd: app, stdio: 'pipe' });
   // COPY --from=build /src/dist ./dist: a fresh compile of src/, not the worktree's dist/
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@typescript/native/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')], { stdio: 'pipe' });
   // RUN chmod 0755 dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/keybrake
   fs.chmodSync(path.join(app, 'dist/cli.js'), 0o755);
   fs.symlinkSync(path.join(app, 'dist/cli.js'), path.join(bin, 'keybrake'));
