@@ -86,7 +86,11 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     const once = `${key}@${doc.metadata.generation}`;
     if (killed && was === false && elector.isLeader() && !fannedOut.has(once)) {
       fannedOut.add(once);
-      void killPods(api, reconciler.matchingPods(doc as never), o.adminPort, { reason: String(doc.spec.killReason ?? `policy ${doc.metadata.name} killed`), policy: doc.metadata.name, generation: doc.metadata.generation }).then((rs) => {
+      void killPods(api, reconciler.matchingPods(doc as never), o.adminPort, {
+        reason: String(doc.spec.killReason ?? `policy ${doc.metadata.name} killed`),
+        policy: doc.metadata.name,
+        generation: doc.metadata.generation,
+      }).then((rs) => {
         for (const r of rs) metrics.kills.inc({ result: r.ok ? 'ok' : 'failed' });
       });
     }
@@ -94,7 +98,10 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   };
 
   for (const ns of scopes) {
-    for (const [kind, path] of [['policies', policyPath(ns)], ['pods', ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods']] as const) {
+    for (const [kind, path] of [
+      ['policies', policyPath(ns)],
+      ['pods', ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'],
+    ] as const) {
       const id = `${kind}:${ns ?? '*'}`;
       const informer: ResilientInformer = new ResilientInformer(api, path, {
         log,
@@ -150,7 +157,10 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
     : undefined;
   for (const i of informers) void i.start();
   elector.start();
-  log.info({ listen: address, webhook: webhook?.address, namespaces: o.namespaces?.length ? o.namespaces : 'all', identity: o.lease.identity }, 'keybrake controller started');
+  log.info(
+    { listen: address, webhook: webhook?.address, namespaces: o.namespaces?.length ? o.namespaces : 'all', identity: o.lease.identity },
+    'keybrake controller started',
+  );
 
   return {
     address,

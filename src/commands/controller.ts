@@ -13,9 +13,30 @@ export const CONTROLLER_FLAGS: FlagSpec[] = [
   { name: 'lease-namespace', env: 'POD_NAMESPACE', help: 'namespace of the leader-election Lease', default: 'keybrake-system' },
   { name: 'lease-name', env: 'KEYBRAKE_LEASE_NAME', help: 'name of the leader-election Lease', default: 'keybrake-controller' },
   { name: 'identity', env: 'POD_NAME', help: 'this replica in the Lease (default: hostname + pid)' },
-  { name: 'lease-duration', type: 'integer', min: 2, max: 3600, env: 'KEYBRAKE_LEASE_DURATION', help: 'seconds a Lease holder may go without renewing', default: '15' },
-  { name: 'admin-port', type: 'integer', min: 1, max: 65535, env: 'KEYBRAKE_SIDECAR_ADMIN_PORT', help: 'sidecar admin port reached through pods/proxy for kills', default: '17020' },
-  { name: 'alertmanager-token-file', env: 'KEYBRAKE_ALERTMANAGER_TOKEN_FILE', help: 'bearer token Alertmanager must send (no file: receiver refuses every call)', default: '/etc/keybrake/tokens/alertmanager-token' },
+  {
+    name: 'lease-duration',
+    type: 'integer',
+    min: 2,
+    max: 3600,
+    env: 'KEYBRAKE_LEASE_DURATION',
+    help: 'seconds a Lease holder may go without renewing',
+    default: '15',
+  },
+  {
+    name: 'admin-port',
+    type: 'integer',
+    min: 1,
+    max: 65535,
+    env: 'KEYBRAKE_SIDECAR_ADMIN_PORT',
+    help: 'sidecar admin port reached through pods/proxy for kills',
+    default: '17020',
+  },
+  {
+    name: 'alertmanager-token-file',
+    env: 'KEYBRAKE_ALERTMANAGER_TOKEN_FILE',
+    help: 'bearer token Alertmanager must send (no file: receiver refuses every call)',
+    default: '/etc/keybrake/tokens/alertmanager-token',
+  },
   { name: 'webhook-listen', type: 'address', env: 'KEYBRAKE_WEBHOOK_LISTEN', help: 'injection webhook (/mutate, HTTPS) address', default: '0.0.0.0:17443' },
   { name: 'webhook-tls-dir', env: 'KEYBRAKE_WEBHOOK_TLS_DIR', help: 'directory with tls.crt and tls.key; without it the webhook is not served' },
   { name: 'sidecar-image', env: 'KEYBRAKE_SIDECAR_IMAGE', help: 'image the webhook injects', default: `ghcr.io/keybrake/keybrake:${VERSION}` },
@@ -39,12 +60,22 @@ async function serve(f: ParsedFlags): Promise<number> {
   const adminPort = f.number('admin-port')!;
   const { KubeApi, loadKubeConfig } = await import('../k8s/kube.ts');
   const { startController } = await import('../app/controller.ts');
-  const log = pino({ level: f.need('log-level'), base: { svc: 'keybrake-controller' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
+  const log = pino({
+    level: f.need('log-level'),
+    base: { svc: 'keybrake-controller' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
   const controller = await startController({
     api: new KubeApi(loadKubeConfig(f.string('kubeconfig'))),
     namespaces: f.list('namespaces').length ? f.list('namespaces') : undefined,
     listen: f.address('listen'),
-    lease: { namespace: f.need('lease-namespace'), name: f.need('lease-name'), identity: f.string('identity') ?? `${os.hostname()}-${process.pid}`, durationSeconds: duration },
+    lease: {
+      namespace: f.need('lease-namespace'),
+      name: f.need('lease-name'),
+      identity: f.string('identity') ?? `${os.hostname()}-${process.pid}`,
+      durationSeconds: duration,
+    },
     adminPort,
     alertmanagerTokenFile: f.string('alertmanager-token-file'),
     packs: getPack,

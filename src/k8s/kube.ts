@@ -37,6 +37,7 @@ export interface KubeResponse {
   text: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects are read field by field
 export type Json = Record<string, any>;
 
 export class KubeApi {
@@ -59,6 +60,7 @@ export class KubeApi {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- client-node bundles its own undici Dispatcher type
     const res = await fetch(ctx.getUrl(), { method, headers, body, dispatcher: ctx.getDispatcher() as any, signal: opts.signal });
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
   }
@@ -66,7 +68,7 @@ export class KubeApi {
   /** JSON request; a non-2xx answer throws KubeError with the server's message. */
   async json(method: string, path: string, opts: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Json> {
     const r = await this.raw(method, path, opts);
-    let parsed: Json = {};
+    let parsed: Json;
     try {
       parsed = r.text ? JSON.parse(r.text) : {};
     } catch {

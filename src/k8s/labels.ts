@@ -22,7 +22,7 @@ export function readLabelsFile(file: string): Record<string, string> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read --pod-labels-file ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read --pod-labels-file ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseLabelsFile(text, file);
 }
@@ -34,5 +34,7 @@ export function selectorMatches(selector: { matchLabels?: Record<string, string>
 }
 
 export function selectorString(selector: { matchLabels?: Record<string, string> } | undefined): string {
-  return Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

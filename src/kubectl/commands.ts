@@ -23,12 +23,19 @@ export async function kill(ctx: PluginContext, targetArg: string | undefined, re
       metadata: { annotations: { [KILLED_BY_ANNOTATION]: `kubectl keybrake: ${ctx.user}` } },
       spec: { killed: true, killReason: reason },
     });
-    ctx.out(`egresspolicy ${ctx.namespace}/${t.name} killed (generation ${p.metadata.generation}); every sidecar running it refuses calls. Revive: kubectl keybrake revive policy/${t.name} -n ${ctx.namespace}\n`);
+    ctx.out(
+      `egresspolicy ${ctx.namespace}/${t.name} killed (generation ${p.metadata.generation}); every sidecar running it refuses calls. Revive: kubectl keybrake revive policy/${t.name} -n ${ctx.namespace}\n`,
+    );
     return 0;
   }
   const pods = await podsOf(ctx.api, ctx.namespace, t);
   if (pods.length === 0) throw new Error(`${t.kind} ${ctx.namespace}/${t.name} has no running pods`);
-  const results = await killPods(ctx.api, pods.map((name) => ({ namespace: ctx.namespace, name })), ctx.adminPort, { reason: `${reason} (kubectl keybrake: ${ctx.user})` });
+  const results = await killPods(
+    ctx.api,
+    pods.map((name) => ({ namespace: ctx.namespace, name })),
+    ctx.adminPort,
+    { reason: `${reason} (kubectl keybrake: ${ctx.user})` },
+  );
   for (const r of results) ctx.out(`pod/${r.pod.split('/')[1]}\t${r.ok ? 'killed' : `FAILED: ${r.error ?? r.status}`}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -53,7 +53,12 @@ function heldCalls(sidecars: Sidecar[]): Promise<number> {
       (sc) =>
         new Promise<number>((resolve) => {
           const req = https.request({
-            host: '127.0.0.1', port: sc.port, servername: 'api.stripe.com', ca: sc.caPem, method: 'GET', path: '/v1/customers',
+            host: '127.0.0.1',
+            port: sc.port,
+            servername: 'api.stripe.com',
+            ca: sc.caPem,
+            method: 'GET',
+            path: '/v1/customers',
             headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}` },
           });
           req.on('socket', (s) => s.once('close', () => resolve(performance.now())));
@@ -86,9 +91,14 @@ export async function run(): Promise<void> {
   fs.writeFileSync(tokenFile, AM_TOKEN);
   const ctl = await startControllerProcess(c, { identity: 'bench', leaseDuration: 15, tokenFile });
   const sidecars = await Promise.all(
-    Array.from({ length: SIDECARS }, (_, i) => startSidecar(c, 'agents', `support-${i}`, { app: 'support' }, { secrets: { 'keybrake-admin/token': ADMIN_TOKEN } })),
+    Array.from({ length: SIDECARS }, (_, i) =>
+      startSidecar(c, 'agents', `support-${i}`, { app: 'support' }, { secrets: { 'keybrake-admin/token': ADMIN_TOKEN } }),
+    ),
   );
-  c.double.seed('apps/v1', 'deployments', { metadata: { name: 'support', namespace: 'agents' }, spec: { selector: { matchLabels: { app: 'support' } }, template: {} } } as never);
+  c.double.seed('apps/v1', 'deployments', {
+    metadata: { name: 'support', namespace: 'agents' },
+    spec: { selector: { matchLabels: { app: 'support' } }, template: {} },
+  } as never);
   try {
     c.double.seed('keybrake.dev/v1alpha1', 'egresspolicies', policyObject(agent.sha256, { max: 1000 }) as never);
     const cmGeneration = () => Number(c.configMap('agents')?.data?.generation ?? 0);
@@ -105,11 +115,19 @@ export async function run(): Promise<void> {
 
     const alert: number[] = [];
     for (let i = 0; i < KILL_TRIALS; i++) {
-      alert.push(await killTrial(c, sidecars, () => fetch(`http://127.0.0.1:${ctl.port}/alertmanager`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'SpendSpike', keybrake_policy: 'refunds', namespace: 'agents' }, annotations: {} }] }),
-      })));
+      alert.push(
+        await killTrial(c, sidecars, () =>
+          fetch(`http://127.0.0.1:${ctl.port}/alertmanager`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              version: '4',
+              status: 'firing',
+              alerts: [{ status: 'firing', labels: { alertname: 'SpendSpike', keybrake_policy: 'refunds', namespace: 'agents' }, annotations: {} }],
+            }),
+          }),
+        ),
+      );
       edit(c, (o) => (o.spec.killed = false)); // revive through the policy for the next trial
       await until(async () => (await Promise.all(sidecars.map(status))).every((s) => !s.killed));
     }

@@ -35,13 +35,18 @@ export async function startCluster(namespaces: string[] = ['agents']): Promise<C
   double.seed('apiextensions.k8s.io/v1', 'customresourcedefinitions', egressPolicyCrd() as never);
   for (const ns of [...namespaces, 'keybrake-system']) {
     double.seed('v1', 'namespaces', { metadata: { name: ns } });
-    if (ns !== 'keybrake-system') double.seed('v1', 'secrets', { metadata: { name: 'stripe-live', namespace: ns }, data: { apiKey: Buffer.from(REAL_STRIPE_KEY).toString('base64') } });
+    if (ns !== 'keybrake-system')
+      double.seed('v1', 'secrets', { metadata: { name: 'stripe-live', namespace: ns }, data: { apiKey: Buffer.from(REAL_STRIPE_KEY).toString('base64') } });
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-cluster-'));
   const fakeStripe = await startFakeVendor(stripeHandler);
   return {
-    double, tls, dir, fakeStripe,
-    kubeconfig: (token, namespace = 'default') => writeKubeconfig(dir, double.url, token, { caPem: tls.caPem, namespace, file: `kubeconfig-${token}-${namespace}` }),
+    double,
+    tls,
+    dir,
+    fakeStripe,
+    kubeconfig: (token, namespace = 'default') =>
+      writeKubeconfig(dir, double.url, token, { caPem: tls.caPem, namespace, file: `kubeconfig-${token}-${namespace}` }),
     policy: (ns, name) => double.get('keybrake.dev/v1alpha1', 'egresspolicies', ns, name),
     configMap: (ns) => double.get('v1', 'configmaps', ns, 'keybrake-policies'),
     async close() {
@@ -60,14 +65,23 @@ export interface ControllerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startControllerProcess(c: Cluster, o: { identity: string; namespaces?: string[]; leaseDuration?: number; tokenFile?: string; webhookTlsDir?: string }): Promise<ControllerProcess> {
+export function startControllerProcess(
+  c: Cluster,
+  o: { identity: string; namespaces?: string[]; leaseDuration?: number; tokenFile?: string; webhookTlsDir?: string },
+): Promise<ControllerProcess> {
   const args = [
-    path.join(ROOT, 'src/cli.ts'), 'controller',
-    '--listen', '127.0.0.1:0',
-    '--identity', o.identity,
-    '--lease-namespace', 'keybrake-system',
-    '--lease-duration', String(o.leaseDuration ?? 4),
-    '--alertmanager-token-file', o.tokenFile ?? path.join(c.dir, 'no-token'),
+    path.join(ROOT, 'src/cli.ts'),
+    'controller',
+    '--listen',
+    '127.0.0.1:0',
+    '--identity',
+    o.identity,
+    '--lease-namespace',
+    'keybrake-system',
+    '--lease-duration',
+    String(o.leaseDuration ?? 4),
+    '--alertmanager-token-file',
+    o.tokenFile ?? path.join(c.dir, 'no-token'),
     ...(o.namespaces ? ['--namespaces', o.namespaces.join(',')] : []),
     ...(o.webhookTlsDir ? ['--webhook-tls-dir', o.webhookTlsDir, '--webhook-listen', '127.0.0.1:0'] : []),
   ];
@@ -111,10 +125,21 @@ export interface Sidecar extends Harness {
 }
 
 /** A sidecar for pod `pod` in `ns` with `labels`: a real proxy process fed by the ConfigMap. */
-export async function startSidecar(c: Cluster, ns: string, pod: string, labels: Record<string, string>, o: { dir?: string; secrets?: Record<string, string> } = {}): Promise<Sidecar> {
+export async function startSidecar(
+  c: Cluster,
+  ns: string,
+  pod: string,
+  labels: Record<string, string>,
+  o: { dir?: string; secrets?: Record<string, string> } = {},
+): Promise<Sidecar> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(c.dir, `pod-${pod}-`));
   const labelsFile = path.join(dir, 'labels');
-  fs.writeFileSync(labelsFile, Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n'));
+  fs.writeFileSync(
+    labelsFile,
+    Object.entries(labels)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n'),
+  );
   const upstream: Upstream = { host: 'api.stripe.com', url: c.fakeStripe.url, caPem: c.fakeStripe.caPem };
   const h = await startHarness({
     dir,
@@ -126,7 +151,14 @@ export async function startSidecar(c: Cluster, ns: string, pod: string, labels: 
   });
   const register = () => {
     if (c.double.get('v1', 'pods', ns, pod)) c.double.ports.set(`${ns}/${pod}:17020`, h.adminPort);
-    else c.double.addPod(ns, pod, labels, { 17020: h.adminPort }, { metadata: { name: pod, namespace: ns, labels, annotations: { 'keybrake.dev/status': 'injected' } } });
+    else
+      c.double.addPod(
+        ns,
+        pod,
+        labels,
+        { 17020: h.adminPort },
+        { metadata: { name: pod, namespace: ns, labels, annotations: { 'keybrake.dev/status': 'injected' } } },
+      );
   };
   register();
   const restart = h.restart;

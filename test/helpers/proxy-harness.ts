@@ -192,3 +192,4 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   }
   return h;
 }
+export { eventually } from './wait.ts';

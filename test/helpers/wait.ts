@@ -53,3 +53,9 @@ export function waitForExpect(check: () => void | Promise<void>, opts: WaitOptio
     return true as const;
   }, opts);
 }
+
+/** `eventually(check)`: retries `check` until it stops throwing and returns its value (waitFor for checks that may return nothing). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+  const box = await waitFor(async () => ({ value: await check() }), { timeoutMs, everyMs });
+  return box.value;
+}

@@ -23,10 +23,12 @@ export function apiVersions(): object {
 }
 
 export function apiGroupList(types: ResourceType[]): object {
-  const groups = [...groupVersions(types)].filter(([g]) => g !== '').map(([name, versions]) => {
-    const list = [...versions.keys()].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
-    return { name, versions: list, preferredVersion: list[0] };
-  });
+  const groups = [...groupVersions(types)]
+    .filter(([g]) => g !== '')
+    .map(([name, versions]) => {
+      const list = [...versions.keys()].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+      return { name, versions: list, preferredVersion: list[0] };
+    });
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
@@ -35,12 +37,20 @@ export function resourceList(types: ResourceType[], group: string, version: stri
   if (mine.length === 0) return undefined;
   const resources = mine.flatMap((t) => [
     {
-      name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS,
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: VERBS,
       ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
       ...(t.custom ? { categories: ['all'] } : {}),
     },
-    ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
-    ...(t.kind === 'Pod' ? [{ name: 'pods/proxy', singularName: '', namespaced: true, kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }] : []),
+    ...(t.statusSubresource
+      ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }]
+      : []),
+    ...(t.kind === 'Pod'
+      ? [{ name: 'pods/proxy', singularName: '', namespaced: true, kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }]
+      : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
@@ -153,7 +163,13 @@ export function table(t: ResourceType, items: KubeObject[], resourceVersion: str
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: c.name === 'Name' ? 'name' : '', description: c.description ?? '', priority: c.priority ?? 0 })),
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type === 'date' ? 'string' : c.type,
+      format: c.name === 'Name' ? 'name' : '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0,
+    })),
     rows: items.map((o) => ({
       cells: columns.map((c) => cell(c, o)),
       object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },

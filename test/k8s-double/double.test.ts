@@ -85,7 +85,10 @@ describe('API-server double', () => {
   });
 
   it('keeps status on main-resource writes and only status on /status writes', async () => {
-    const s = await co.patchNamespacedCustomObjectStatus({ ...G, namespace: 'ns', name: 'a', body: { spec: { killed: false }, status: { observedGeneration: 2 } } }, merge);
+    const s = await co.patchNamespacedCustomObjectStatus(
+      { ...G, namespace: 'ns', name: 'a', body: { spec: { killed: false }, status: { observedGeneration: 2 } } },
+      merge,
+    );
     expect(s.status).toEqual({ observedGeneration: 2 });
     expect(s.spec.killed).toBe(true);
     expect(s.metadata.generation).toBe(2);
@@ -96,18 +99,31 @@ describe('API-server double', () => {
   it('answers 409 to a stale update, 422 to a CR update without resourceVersion, 404 to a missing object', async () => {
     const cur = await co.getNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a' });
     await co.replaceNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { ...cur, spec: { enforcement: 'dryrun' } } });
-    expect(await code(co.replaceNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { ...cur, spec: { enforcement: 'enforce' } } }))).toEqual({ code: 409, reason: 'Conflict' });
+    expect(await code(co.replaceNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { ...cur, spec: { enforcement: 'enforce' } } }))).toEqual({
+      code: 409,
+      reason: 'Conflict',
+    });
     const { resourceVersion: _rv, ...meta } = cur.metadata;
     expect(await code(co.replaceNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { ...cur, metadata: meta } }))).toMatchObject({ code: 422 });
     expect(await code(co.getNamespacedCustomObject({ ...G, namespace: 'ns', name: 'nope' }))).toEqual({ code: 404, reason: 'NotFound' });
   });
 
   it('applies JSON patch (the client default), refuses strategic merge on a CR with 415, accepts it on a ConfigMap', async () => {
-    const p = await co.patchNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: [{ op: 'add', path: '/spec/passthrough', value: ['x.example'] }] });
+    const p = await co.patchNamespacedCustomObject({
+      ...G,
+      namespace: 'ns',
+      name: 'a',
+      body: [{ op: 'add', path: '/spec/passthrough', value: ['x.example'] }],
+    });
     expect(p.spec.passthrough).toEqual(['x.example']);
-    expect(await code(co.patchNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: [{ op: 'add', path: '/spec/missing/deep', value: 1 }] }))).toMatchObject({ code: 422 });
+    expect(
+      await code(co.patchNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: [{ op: 'add', path: '/spec/missing/deep', value: 1 }] })),
+    ).toMatchObject({ code: 422 });
     const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    expect(await code(co.patchNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { spec: {} } }, strategic))).toEqual({ code: 415, reason: 'UnsupportedMediaType' });
+    expect(await code(co.patchNamespacedCustomObject({ ...G, namespace: 'ns', name: 'a', body: { spec: {} } }, strategic))).toEqual({
+      code: 415,
+      reason: 'UnsupportedMediaType',
+    });
     await core.createNamespacedConfigMap({ namespace: 'ns', body: { metadata: { name: 'cm' }, data: { a: '1' } } });
     const cm = await core.patchNamespacedConfigMap({ namespace: 'ns', name: 'cm', body: { data: { b: '2' } } }, strategic);
     expect(cm.data).toEqual({ a: '1', b: '2' });
@@ -149,21 +165,28 @@ describe('API-server double', () => {
     await lw.stop();
 
     const events: string[] = [];
-    const ctl = await new Watch(kc).watch(path, { resourceVersion: '1' }, (type, obj) => events.push(`${type}:${obj.code ?? ''}`), () => {});
+    const ctl = await new Watch(kc).watch(
+      path,
+      { resourceVersion: '1' },
+      (type, obj) => events.push(`${type}:${obj.code ?? ''}`),
+      () => {},
+    );
     await eventually(() => expect(events).toEqual(['ERROR:410']));
     ctl.abort();
   });
 
-  it('serves Leases and forwards pods/proxy to the pod address without the caller\'s Authorization', async () => {
+  it("serves Leases and forwards pods/proxy to the pod address without the caller's Authorization", async () => {
     const lease = await d.seed('coordination.k8s.io/v1', 'leases', { metadata: { name: 'l', namespace: 'ns' }, spec: { holderIdentity: 'a' } });
     expect(lease.metadata.resourceVersion).toBeDefined();
     const got: Array<{ url?: string; auth?: string; body: string }> = [];
     const pod = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => (body += c)).on('end', () => {
-        got.push({ url: req.url, auth: req.headers.authorization, body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      });
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          got.push({ url: req.url, auth: req.headers.authorization, body });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        });
     });
     await new Promise<void>((r) => pod.listen(0, '127.0.0.1', r));
     d.addPod('ns', 'p1', { app: 'x' }, { 17020: (pod.address() as net.AddressInfo).port });

@@ -25,16 +25,21 @@ export function forwardToPod(
   const headers = { ...req.headers };
   delete headers.authorization;
   delete headers.host;
-  const upstream = http.request(
-    { host: target.ip, port: target.port, method: req.method, path: `/${target.path}${target.query}`, headers },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    },
-  );
+  const upstream = http.request({ host: target.ip, port: target.port, method: req.method, path: `/${target.path}${target.query}`, headers }, (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
   upstream.on('error', (err) => {
     if (res.headersSent) return void res.destroy();
-    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error trying to reach service: ${err.message}`, reason: 'ServiceUnavailable', code: 503 });
+    const body = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `error trying to reach service: ${err.message}`,
+      reason: 'ServiceUnavailable',
+      code: 503,
+    });
     res.writeHead(503, { 'content-type': 'application/json' }).end(body);
   });
   req.pipe(upstream);

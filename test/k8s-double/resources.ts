@@ -43,9 +43,17 @@ export function typeKey(group: string, version: string, plural: string): string 
 
 function builtin(group: string, version: string, plural: string, kind: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
   return {
-    group, version, plural, kind, namespaced,
+    group,
+    version,
+    plural,
+    kind,
+    namespaced,
     singular: kind.toLowerCase(),
-    statusSubresource: false, generation: false, custom: false, shortNames: [], columns: [],
+    statusSubresource: false,
+    generation: false,
+    custom: false,
+    shortNames: [],
+    columns: [],
     ...extra,
   };
 }
@@ -64,7 +72,9 @@ export function builtinTypes(): ResourceType[] {
     builtin('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], statusSubresource: true, generation: true }),
     builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
     builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
-      shortNames: ['crd', 'crds'], statusSubresource: true, generation: true,
+      shortNames: ['crd', 'crds'],
+      statusSubresource: true,
+      generation: true,
     }),
   ];
 }

@@ -51,9 +51,11 @@ export function fieldSelector(s: string | null, type: ResourceType): Matcher {
     if (!m) throw new SelectorError(`invalid selector: '${term}'; can't understand '${term}'`);
     const [, field, op, value] = m;
     const get =
-      field === 'metadata.name' ? (o: KubeObject) => o.metadata.name
-      : field === 'metadata.namespace' ? (o: KubeObject) => o.metadata.namespace
-      : type.fields?.[field];
+      field === 'metadata.name'
+        ? (o: KubeObject) => o.metadata.name
+        : field === 'metadata.namespace'
+          ? (o: KubeObject) => o.metadata.namespace
+          : type.fields?.[field];
     if (!get) throw new SelectorError(`field label not supported: ${field}`);
     return op === '!=' ? (o: KubeObject) => (get(o) ?? '') !== value : (o: KubeObject) => (get(o) ?? '') === value;
   });

@@ -132,7 +132,11 @@ export class ApiServerDouble {
   /** A running pod at 127.0.0.1 whose container ports map to real loopback ports. */
   addPod(ns: string, name: string, labels: Record<string, string>, ports: Record<number, number>, extra: Partial<KubeObject> = {}): KubeObject {
     for (const [containerPort, port] of Object.entries(ports)) this.ports.set(`${ns}/${name}:${containerPort}`, port);
-    const pod = this.seed('v1', 'pods', { metadata: { name, namespace: ns, labels }, spec: { containers: [{ name: 'agent', image: 'agent' }] }, ...extra } as KubeObject);
+    const pod = this.seed('v1', 'pods', {
+      metadata: { name, namespace: ns, labels },
+      spec: { containers: [{ name: 'agent', image: 'agent' }] },
+      ...extra,
+    } as KubeObject);
     const t = this.findType('v1', 'pods');
     return update(this.store, t, ns, name, { ...pod, status: { phase: 'Running', podIP: '127.0.0.1' } }, 'status');
   }
@@ -144,8 +148,11 @@ export class ApiServerDouble {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://double');
     const record: RequestRecord = {
-      method: req.method ?? 'GET', path: url.pathname, query: url.search,
-      user: /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1], status: 200,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      user: /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1],
+      status: 200,
       contentType: req.headers['content-type'],
     };
     this.requests.push(record);
@@ -250,7 +257,12 @@ export class ApiServerDouble {
     switch (method) {
       case 'GET': {
         const o = this.store.get(t, ns, name);
-        if (!o) throw new ApiError(404, 'NotFound', `${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}" not found`, { name, kind: t.plural, ...(t.group ? { group: t.group } : {}) });
+        if (!o)
+          throw new ApiError(404, 'NotFound', `${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}" not found`, {
+            name,
+            kind: t.plural,
+            ...(t.group ? { group: t.group } : {}),
+          });
         if (String(req.headers.accept ?? '').includes('as=Table')) return table(t, [o], this.store.resourceVersion);
         return o;
       }

@@ -24,7 +24,8 @@ function notFound(t: ResourceType, name: string): ApiError {
 
 function conflict(t: ResourceType, name: string): ApiError {
   return new ApiError(
-    409, 'Conflict',
+    409,
+    'Conflict',
     `Operation cannot be fulfilled on ${resourceName(t)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
     details(t, name),
   );
@@ -102,7 +103,11 @@ export function update(store: Store, t: ResourceType, ns: string | undefined, na
   const old = store.get(t, ns, name);
   if (!old) throw notFound(t, name);
   if (t.custom && !body.metadata.resourceVersion) {
-    throw new ApiError(422, 'Invalid', `${t.kind}.${t.group} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${t.kind}.${t.group} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+    );
   }
   return commit(store, t, old, body, sub);
 }

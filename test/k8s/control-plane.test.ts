@@ -54,7 +54,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('control plane', { timeout: 120_000 }, () => {
-  it('a sidecar that never loaded a policy refuses every call in the vendor\'s shape and is not ready', async () => {
+  it("a sidecar that never loaded a policy refuses every call in the vendor's shape and is not ready", async () => {
     const r = await refund(a1, agent.key, 100);
     expect(r).toMatchObject({ ok: false, code: 'keybrake_no_policy' });
     expect(r.message).toMatch(/no policy is loaded from ConfigMap agents\/keybrake-policies/);
@@ -67,11 +67,21 @@ describe('control plane', { timeout: 120_000 }, () => {
     for (const sc of [a1, a2]) await eventually(async () => expect(await refund(sc, agent.key, 300)).toEqual({ ok: true }), 30_000, 50);
     expect((await a1.admin('/readyz')).status).toBe(200);
     // billing-0's labels do not match: it keeps refusing, now saying why.
-    await eventually(async () => expect((await refund(unselected, agent.key, 300)).message).toMatch(/no policy is loaded from ConfigMap agents\/keybrake-policies: no EgressPolicy selects this pod/), 30_000, 50);
+    await eventually(
+      async () =>
+        expect((await refund(unselected, agent.key, 300)).message).toMatch(
+          /no policy is loaded from ConfigMap agents\/keybrake-policies: no EgressPolicy selects this pod/,
+        ),
+      30_000,
+      50,
+    );
     const cm = c.configMap('agents')!;
     expect(Object.keys(cm.data).sort()).toEqual(['generation', 'refunds.yaml']);
     expect(cm.metadata.labels['app.kubernetes.io/part-of']).toBe('keybrake');
-    await eventually(() => expect(condition('agents', 'refunds', 'Ready')).toMatchObject({ status: 'True', reason: 'Compiled', observedGeneration: 1 }), 30_000);
+    await eventually(
+      () => expect(condition('agents', 'refunds', 'Ready')).toMatchObject({ status: 'True', reason: 'Compiled', observedGeneration: 1 }),
+      30_000,
+    );
     const status = c.policy('agents', 'refunds')!.status;
     expect(status).toMatchObject({ observedGeneration: 1, matchedPods: 2 });
     expect(condition('agents', 'refunds', 'Accepted')).toMatchObject({ status: 'True', reason: 'Valid' });
@@ -91,7 +101,10 @@ describe('control plane', { timeout: 120_000 }, () => {
       o.spec.vendors[0].rules[0].allow = ['refunds.explode'];
       o.spec.vendors[0].rules[0].where.amount.max = 100000;
     });
-    await eventually(() => expect(condition('agents', 'refunds', 'Accepted')).toMatchObject({ status: 'False', reason: 'InvalidSpec', observedGeneration: 3 }), 30_000);
+    await eventually(
+      () => expect(condition('agents', 'refunds', 'Accepted')).toMatchObject({ status: 'False', reason: 'InvalidSpec', observedGeneration: 3 }),
+      30_000,
+    );
     expect(condition('agents', 'refunds', 'Accepted')!.message).toMatch(/spec\.vendors\[0\]\.rules\[0\]\.allow\[0\]/);
     expect(condition('agents', 'refunds', 'Ready')).toMatchObject({ status: 'False', reason: 'NotAccepted' });
     expect(condition('agents', 'refunds', 'Ready')!.message).toMatch(/sidecars keep enforcing generation 2/);
@@ -141,7 +154,15 @@ describe('control plane', { timeout: 120_000 }, () => {
     const body = JSON.stringify(review(plainPod({ labels: { app: 'support' } }), { namespace: 'agents' }));
     const answer = await new Promise<any>((resolve, reject) => {
       const req = https.request(
-        { host: '127.0.0.1', port: ctl.webhookPort, servername: 'localhost', ca: c.tls.caPem, method: 'POST', path: '/mutate?timeout=10s', headers: { 'content-type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port: ctl.webhookPort,
+          servername: 'localhost',
+          ca: c.tls.caPem,
+          method: 'POST',
+          path: '/mutate?timeout=10s',
+          headers: { 'content-type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (d) => (text += d)).on('end', () => resolve(JSON.parse(text)));
@@ -160,12 +181,18 @@ describe('control plane', { timeout: 120_000 }, () => {
     const lease = c.double.get('coordination.k8s.io/v1', 'leases', 'keybrake-system', 'keybrake-controller')!;
     new Lease(lease as never).validate();
     expect(lease.spec.holderIdentity).toBe('solo');
-    for (const [ns, name] of [['agents', 'refunds'], ['agents', 'no-selector'], ['team-b', 'b-only']]) {
+    for (const [ns, name] of [
+      ['agents', 'refunds'],
+      ['agents', 'no-selector'],
+      ['team-b', 'b-only'],
+    ]) {
       const conditions = c.policy(ns, name)!.status.conditions as unknown[];
       expect(conditions).toHaveLength(2);
       for (const cond of conditions) new Condition(cond as never).validate();
     }
-    const writers = new Set(c.double.requests.filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && r.path.includes('/configmaps')).map((r) => r.user));
+    const writers = new Set(
+      c.double.requests.filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && r.path.includes('/configmaps')).map((r) => r.user),
+    );
     expect([...writers]).toEqual(['controller-solo']);
   });
 });

@@ -35,7 +35,12 @@ async function alert(status: 'firing' | 'resolved', labels: Record<string, strin
 function inflight(sc: Sidecar): Promise<void> {
   return new Promise((resolve) => {
     const req = https.request({
-      host: '127.0.0.1', port: sc.port, servername: 'api.stripe.com', ca: sc.caPem, method: 'GET', path: '/v1/customers',
+      host: '127.0.0.1',
+      port: sc.port,
+      servername: 'api.stripe.com',
+      ca: sc.caPem,
+      method: 'GET',
+      path: '/v1/customers',
       headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}` },
     });
     req.on('socket', (s) => s.once('close', () => resolve()));
@@ -53,7 +58,10 @@ beforeAll(async () => {
     startSidecar(c, 'agents', 'support-1', { app: 'support' }),
     startSidecar(c, 'agents', 'billing-0', { app: 'billing' }),
   ]);
-  c.double.seed('apps/v1', 'deployments', { metadata: { name: 'support', namespace: 'agents' }, spec: { selector: { matchLabels: { app: 'support' } }, template: {} } } as never);
+  c.double.seed('apps/v1', 'deployments', {
+    metadata: { name: 'support', namespace: 'agents' },
+    spec: { selector: { matchLabels: { app: 'support' } }, template: {} },
+  } as never);
   kc = c.kubeconfig('tester', 'agents');
 }, 240_000);
 afterAll(async () => {
@@ -67,7 +75,12 @@ describe('kubectl', { timeout: 120_000 }, () => {
     const fresh = await kubectl(kc, ['apply', '-f', crdPath()]);
     expect(fresh.code, fresh.stderr).toBe(0); // already installed by the cluster helper: "unchanged" or "configured"
     const file = path.join(c.dir, 'refunds.yaml');
-    fs.writeFileSync(file, stringify(policyObject(agent.sha256, { max: 5000, spec: ['  killed: false'] })) + '---\n' + stringify(policyObject(agent.sha256, { name: 'billing', app: 'billing' })));
+    fs.writeFileSync(
+      file,
+      stringify(policyObject(agent.sha256, { max: 5000, spec: ['  killed: false'] })) +
+        '---\n' +
+        stringify(policyObject(agent.sha256, { name: 'billing', app: 'billing' })),
+    );
     const applied = await kubectl(kc, ['apply', '-f', file]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/egresspolicy.keybrake.dev\/refunds created/);
@@ -77,7 +90,12 @@ describe('kubectl', { timeout: 120_000 }, () => {
     expect(got.code, got.stderr).toBe(0);
     const [header, ...rows] = got.stdout.trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'ENFORCEMENT', 'KILLED', 'VENDORS', 'READY', 'AGE']);
-    expect(rows.find((r) => r.startsWith('refunds'))!.split(/\s+/).slice(0, 5)).toEqual(['refunds', 'enforce', 'false', 'stripe', 'True']);
+    expect(
+      rows
+        .find((r) => r.startsWith('refunds'))!
+        .split(/\s+/)
+        .slice(0, 5),
+    ).toEqual(['refunds', 'enforce', 'false', 'stripe', 'True']);
   });
 
   it('kubectl keybrake keys new prints a key once and a kubectl patch that adds its hash', async () => {
@@ -106,7 +124,10 @@ describe('kubectl', { timeout: 120_000 }, () => {
       expect(refused.message).toMatch(/runaway refunds/);
     }
     expect(await refund(billing, agent.key, 100)).toEqual({ ok: true });
-    await eventually(() => expect(c.policy('agents', 'refunds')?.status?.kill).toMatchObject({ by: 'kubectl keybrake: tester', reason: 'runaway refunds' }), 30_000);
+    await eventually(
+      () => expect(c.policy('agents', 'refunds')?.status?.kill).toMatchObject({ by: 'kubectl keybrake: tester', reason: 'runaway refunds' }),
+      30_000,
+    );
 
     const status = await kubectl(kc, ['keybrake', 'status']);
     expect(status.code, status.stderr).toBe(0);
@@ -124,7 +145,11 @@ describe('kubectl', { timeout: 120_000 }, () => {
 describe('Alertmanager receiver', { timeout: 120_000 }, () => {
   it('refuses a wrong token and malformed payloads', async () => {
     expect((await alert('firing', { alertname: 'X', keybrake_policy: 'refunds' }, 'wrong')).status).toBe(401);
-    const res = await fetch(`http://127.0.0.1:${ctl.port}/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"alerts": 3}' });
+    const res = await fetch(`http://127.0.0.1:${ctl.port}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: '{"alerts": 3}',
+    });
     expect(res.status).toBe(400);
     expect((await sidecarPolicy(s1)).killed).toBe(false);
   });
@@ -133,13 +158,23 @@ describe('Alertmanager receiver', { timeout: 120_000 }, () => {
     const r = await alert('firing', { alertname: 'SpendSpike', keybrake_policy: 'refunds', namespace: 'agents' });
     expect(r.status).toBe(200);
     expect(r.body.killed).toHaveLength(1);
-    expect(r.body.killed[0].pods.map((p: { pod: string; ok: boolean }) => [p.pod, p.ok]).sort()).toEqual([['agents/support-0', true], ['agents/support-1', true]]);
+    expect(r.body.killed[0].pods.map((p: { pod: string; ok: boolean }) => [p.pod, p.ok]).sort()).toEqual([
+      ['agents/support-0', true],
+      ['agents/support-1', true],
+    ]);
     // Told through pods/proxy: killed already, before any ConfigMap watch had to deliver.
     for (const sc of [s1, s2]) expect(await refund(sc, agent.key, 100)).toMatchObject({ ok: false, code: 'keybrake_killed' });
     expect(await refund(billing, agent.key, 100)).toEqual({ ok: true });
     const p = c.policy('agents', 'refunds')!;
     expect(p.spec).toMatchObject({ killed: true, killReason: 'alertmanager: SpendSpike: spend tripled in 10m' });
-    await eventually(() => expect(c.policy('agents', 'refunds')!.status.kill).toMatchObject({ by: 'alertmanager: SpendSpike', reason: 'alertmanager: SpendSpike: spend tripled in 10m' }), 30_000);
+    await eventually(
+      () =>
+        expect(c.policy('agents', 'refunds')!.status.kill).toMatchObject({
+          by: 'alertmanager: SpendSpike',
+          reason: 'alertmanager: SpendSpike: spend tripled in 10m',
+        }),
+      30_000,
+    );
   });
 
   it('a resolved alert never revives', async () => {

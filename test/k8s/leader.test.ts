@@ -15,7 +15,14 @@ function holder(): string | undefined {
 
 /** Users that wrote ConfigMaps or policy status since request index `from`. */
 function writers(from: number): string[] {
-  return [...new Set(c.double.requests.slice(from).filter((r) => r.method !== 'GET' && (r.path.includes('/configmaps') || r.path.endsWith('/status'))).map((r) => r.user!))];
+  return [
+    ...new Set(
+      c.double.requests
+        .slice(from)
+        .filter((r) => r.method !== 'GET' && (r.path.includes('/configmaps') || r.path.endsWith('/status')))
+        .map((r) => r.user!),
+    ),
+  ];
 }
 
 beforeAll(async () => {

@@ -31,7 +31,10 @@ function selectedBy(alert: WebhookAlert, doc: Json, pods: PodRef[]): boolean {
 
 export async function handleAlertKill(ctx: AlertKillContext, authorization: string | undefined, body: Buffer): Promise<AlertAnswer> {
   if (!authorized(authorization, ctx.expectedToken())) {
-    return { status: 401, body: { error: 'unauthorized: Authorization: Bearer <alertmanager-token> required (the controller reads --alertmanager-token-file)' } };
+    return {
+      status: 401,
+      body: { error: 'unauthorized: Authorization: Bearer <alertmanager-token> required (the controller reads --alertmanager-token-file)' },
+    };
   }
   const alerts = parseWebhook(body);
   if (!alerts) return { status: 400, body: { error: 'malformed webhook payload: expected JSON with an "alerts" array' } };
@@ -56,7 +59,8 @@ export async function handleAlertKill(ctx: AlertKillContext, authorization: stri
       });
     }
     const results = await killPods(ctx.api, pods, ctx.adminPort, { reason, policy: name, generation });
-    for (const r of results) if (!r.ok) ctx.log.warn({ pod: r.pod, status: r.status, err: r.error }, 'pods/proxy kill failed; the ConfigMap update still kills it');
+    for (const r of results)
+      if (!r.ok) ctx.log.warn({ pod: r.pod, status: r.status, err: r.error }, 'pods/proxy kill failed; the ConfigMap update still kills it');
     ctx.onKilled?.(results);
     killed.push({ policy: `${ns}/${name}`, reason, pods: results });
   }

@@ -17,7 +17,13 @@ export interface FanoutResult {
 }
 
 /** POSTs /kill to every pod in parallel; each call is bounded so one hung pod cannot hold the others. */
-export async function killPods(api: KubeApi, pods: PodRef[], adminPort: number, body: { reason: string; policy?: string; generation?: number }, timeoutMs = 3000): Promise<FanoutResult[]> {
+export async function killPods(
+  api: KubeApi,
+  pods: PodRef[],
+  adminPort: number,
+  body: { reason: string; policy?: string; generation?: number },
+  timeoutMs = 3000,
+): Promise<FanoutResult[]> {
   return Promise.all(
     pods.map(async (p): Promise<FanoutResult> => {
       const pod = `${p.namespace}/${p.name}`;

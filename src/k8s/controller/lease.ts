@@ -78,7 +78,12 @@ export class LeaderElector {
     const lease = await this.#api.find(this.path);
     if (!lease) {
       await this.#api.json('POST', `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases`, {
-        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.#o.name, namespace: this.#o.namespace, labels: { 'app.kubernetes.io/part-of': 'keybrake' } }, spec: this.#spec(true, 0) },
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.#o.name, namespace: this.#o.namespace, labels: { 'app.kubernetes.io/part-of': 'keybrake' } },
+          spec: this.#spec(true, 0),
+        },
       });
       this.#renewedAt = this.#now();
       return;

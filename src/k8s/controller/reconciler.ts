@@ -42,10 +42,14 @@ export class Reconciler {
   }
 
   /** Pods the policy's selector matches (running, with an address). */
-  matchingPods(doc: { metadata: { namespace?: string }; spec?: { selector?: { matchLabels?: Record<string, string> } } }): Array<{ namespace: string; name: string }> {
+  matchingPods(doc: {
+    metadata: { namespace?: string };
+    spec?: { selector?: { matchLabels?: Record<string, string> } };
+  }): Array<{ namespace: string; name: string }> {
     const labels = doc.spec?.selector?.matchLabels;
     if (!labels || Object.keys(labels).length === 0) return [];
-    return this.#o.pods()
+    return this.#o
+      .pods()
       .filter((p: Json) => p.metadata?.namespace === doc.metadata.namespace && selectorMatches(doc.spec?.selector, p.metadata?.labels ?? {}))
       .filter((p: Json) => !['Succeeded', 'Failed'].includes(p.status?.phase) && !p.metadata?.deletionTimestamp)
       .map((p: Json) => ({ namespace: p.metadata.namespace, name: p.metadata.name }));
@@ -116,13 +120,19 @@ export class Reconciler {
     const cmPath = configMapPath(ns, POLICIES_CONFIGMAP);
     const current = await this.#o.api.find(cmPath);
     let data: Record<string, string> = current?.data ?? {};
-    const next = nextData(current?.data, verdicts.map((v) => ({ doc: v.doc, accepted: v.problems.length === 0 })));
+    const next = nextData(
+      current?.data,
+      verdicts.map((v) => ({ doc: v.doc, accepted: v.problems.length === 0 })),
+    );
     if (next && (current || docs.length > 0)) {
       this.#assertLeader();
       if (current) await this.#o.api.json('PUT', cmPath, { body: configMapObject(ns, next, current.metadata.resourceVersion) });
       else await this.#o.api.json('POST', configMapPath(ns), { body: configMapObject(ns, next) });
       data = next;
-      this.#o.log.info({ namespace: ns, generation: next.generation, policies: Object.keys(next).filter((k) => k.endsWith('.yaml')).length }, 'ConfigMap written');
+      this.#o.log.info(
+        { namespace: ns, generation: next.generation, policies: Object.keys(next).filter((k) => k.endsWith('.yaml')).length },
+        'ConfigMap written',
+      );
     }
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     for (const { doc, problems } of verdicts) {

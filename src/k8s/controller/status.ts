@@ -40,7 +40,15 @@ export interface StatusInput {
   now: string;
 }
 
-function condition(type: Condition['type'], status: Condition['status'], reason: string, message: string, generation: number, previous: Condition[] | undefined, now: string): Condition {
+function condition(
+  type: Condition['type'],
+  status: Condition['status'],
+  reason: string,
+  message: string,
+  generation: number,
+  previous: Condition[] | undefined,
+  now: string,
+): Condition {
   const old = previous?.find((c) => c.type === type);
   // lastTransitionTime moves only when the status flips.
   const lastTransitionTime = old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : now;
@@ -55,15 +63,27 @@ export function buildStatus(s: StatusInput): PolicyStatus {
       ? condition('Accepted', 'True', 'Valid', 'the policy passed every check', s.generation, prev, s.now)
       : condition('Accepted', 'False', s.problems[0].reason, describeProblems(s.problems), s.generation, prev, s.now),
     accepted && s.served === s.generation
-      ? condition('Ready', 'True', 'Compiled', `in ConfigMap ${s.configMap} (generation ${s.configMapGeneration}); matching sidecars enforce it`, s.generation, prev, s.now)
+      ? condition(
+          'Ready',
+          'True',
+          'Compiled',
+          `in ConfigMap ${s.configMap} (generation ${s.configMapGeneration}); matching sidecars enforce it`,
+          s.generation,
+          prev,
+          s.now,
+        )
       : accepted
         ? condition('Ready', 'False', 'Pending', `not yet written to ConfigMap ${s.configMap}`, s.generation, prev, s.now)
         : condition(
-            'Ready', 'False', 'NotAccepted',
+            'Ready',
+            'False',
+            'NotAccepted',
             s.served !== undefined
               ? `generation ${s.generation} was refused; sidecars keep enforcing generation ${s.served}`
               : `generation ${s.generation} was refused; no sidecar enforces this policy`,
-            s.generation, prev, s.now,
+            s.generation,
+            prev,
+            s.now,
           ),
   ];
   return {
