@@ -7,30 +7,36 @@
 //   composition    app    assembles one process from the rooms below it
 //   adapters       proxy (data plane), admin (admin API), k8s (controller, webhook): siblings, never each other
 //   the pipeline   pipeline: the steps; reaches the proxy and the kill switch only through ports
-//   services       audit, caps, kill, pki, ledger, policy, scope (the Restricted Key picker's data)
-//   leaves         vendors, money, refusal, http, redirect (init-redirect's rule plan)
+//   services       audit, caps, kill, pki, ledger, policy, scope (the Restricted Key picker's data),
+//                  limits (connection deadlines, body budget, process guard)
+//   leaves         vendors, money, refusal, http, redact (card and secret masking), redirect
+//                  (init-redirect's rule plan), printable.ts, version.ts
 const ALLOWED = {
-  'cli.ts': ['commands', 'demo', 'audit'],
-  commands: ['app', 'k8s', 'redirect', 'scope', 'pki', 'policy', 'vendors'],
+  'cli.ts': ['commands', 'demo', 'version.ts'],
+  commands: ['app', 'k8s', 'redirect', 'scope', 'audit', 'pki', 'policy', 'vendors', 'limits', 'version.ts', 'printable.ts'],
   demo: ['app', 'commands', 'pki', 'policy', 'vendors'],
-  app: ['proxy', 'admin', 'k8s', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal'],
+  app: ['proxy', 'admin', 'k8s', 'pipeline', 'audit', 'caps', 'kill', 'pki', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'limits'],
   k8s: ['admin', 'kill', 'pki', 'policy', 'vendors', 'money', 'refusal', 'http'],
   kubectl: ['commands', 'k8s', 'policy', 'vendors', 'pki'],
-  proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http'],
-  admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money'],
+  proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http', 'limits'],
+  admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money', 'limits', 'version.ts'],
   pipeline: ['audit', 'caps', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'http'],
-  audit: ['policy', 'money'],
+  audit: ['policy', 'money', 'redact', 'printable.ts'],
   caps: ['ledger', 'policy', 'money'],
   kill: [],
   pki: [],
   ledger: [],
-  policy: ['vendors', 'money'],
+  limits: [],
+  policy: ['vendors', 'money', 'redact'],
   vendors: ['money', 'refusal'],
   money: [],
   refusal: [],
   http: [],
+  redact: [],
   redirect: [],
   scope: ['policy', 'vendors', 'money'],
+  'printable.ts': [],
+  'version.ts': [],
 };
 
 // Refuse a table with a cycle: the rules below would then allow two folders to import each other.

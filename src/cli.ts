@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
   },
   audit: {
     summary: 'query the audit: audit spend --since 24h --by use-case | audit calls …',
-    load: async () => (await import('./audit/cli.ts')).runAudit,
+    load: async () => (await import('./commands/audit.ts')).runAudit,
   },
   ca: {
     summary: 'ca new --out-dir DIR: create a CA for TLS termination',

@@ -3,12 +3,11 @@
 // evaluations stopped by the cost budget, and errors that escaped every
 // handler (counted, logged, survived). Registered on the proxy's own registry.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CloseReason, EscapedKind, LimitCounters } from '../limits/counters.ts';
 
-/** Why the proxy closed a connection on its own. A fixed set: label values stay bounded. */
-export type CloseReason = 'handshake' | 'header' | 'body' | 'idle' | 'max_connections';
-export type EscapedKind = 'rejection' | 'exception';
+export type { CloseReason, EscapedKind };
 
-export class LimitMetrics {
+export class LimitMetrics implements LimitCounters {
   readonly #closed: Counter<'reason'>;
   readonly #bufferRefusals: Counter;
   readonly #celBudget: Counter;

@@ -13,7 +13,7 @@ function writeAtomically(file: string, text: string): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${file}: ${(err as Error).message} (is its directory mounted writable for the sidecar?)`);
+    throw new Error(`cannot write ${file}: ${(err as Error).message} (is its directory mounted writable for the sidecar?)`, { cause: err });
   }
 }
 

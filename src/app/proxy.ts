@@ -94,6 +94,7 @@ async function startGuarded(
 
   // Set after the policy loads (so a bad policy is named before a bad CA); a reload
   // before then has nothing to mint against and the startup premint below covers it.
+  // eslint-disable-next-line prefer-const -- assigned once the CA loads; the reload callback above reads it before then
   let minter: LeafMinter | undefined;
   let policy = await underFlag('--policy', 'no usable policy', () => o.policySource.start(
     (next) => {

@@ -12,7 +12,7 @@ import { ConfigError } from './usage.ts';
 import { createLogger, LOG_LEVELS } from './logger.ts';
 import { startupError } from './startup-errors.ts';
 import { handleSignals } from './signals.ts';
-import { LIMIT_FLAGS, parseConnectionLimits } from '../limits/connection-limits.ts';
+import { LIMIT_FLAGS, parseConnectionLimits } from './limit-flags.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:17001';
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:17020';

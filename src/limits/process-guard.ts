@@ -4,7 +4,7 @@
 // async entry point is still guarded on its own (see guard()); this is the
 // net under the net, and its metric should stay at zero.
 import type { Logger } from 'pino';
-import type { EscapedKind } from '../admin/limit-metrics.ts';
+import type { EscapedKind } from './counters.ts';
 
 export interface ProcessGuard {
   uninstall(): void;

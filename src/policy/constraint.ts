@@ -9,7 +9,7 @@ import type { FieldConstraint } from './schema.ts';
 import type { RuleInput } from './compiled.ts';
 import { numericValue } from './decimal.ts';
 import { compilePolicyRegex } from './regex.ts';
-import { redactString } from '../audit/redact.ts';
+import { redactString } from '../redact/text.ts';
 
 export const HEADER_PREFIX = 'header:';
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

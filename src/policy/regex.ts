@@ -18,7 +18,7 @@ export function compilePolicyRegex(pattern: string): PolicyRegex {
   try {
     re = RE2JS.compile(pattern);
   } catch (err) {
-    throw new Error(`${(err as Error).message} (policy patterns use RE2 syntax: no backreferences or lookaround)`);
+    throw new Error(`${(err as Error).message} (policy patterns use RE2 syntax: no backreferences or lookaround)`, { cause: err });
   }
   return { source: pattern, test: (text) => re.test(text) };
 }

@@ -21,7 +21,7 @@ import { normalizeHostname } from '../pki/hostname.ts';
 import { BodyBudget } from '../limits/body-budget.ts';
 import { guard } from '../limits/process-guard.ts';
 import type { ConnectionLimits } from '../limits/connection-limits.ts';
-import type { LimitMetrics } from '../admin/limit-metrics.ts';
+import type { LimitCounters } from '../limits/counters.ts';
 
 export interface DataPlaneOptions {
   minter: LeafMinter;
@@ -31,7 +31,7 @@ export interface DataPlaneOptions {
   services: PipelineServices & { kill: KillSwitch };
   maxBodyBytes: number;
   limits: ConnectionLimits;
-  limitMetrics: LimitMetrics;
+  limitMetrics: LimitCounters;
   log: Logger;
 }
 

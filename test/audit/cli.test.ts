@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit } from '../../src/audit/cli.ts';
+import { runAudit } from '../../src/commands/audit.ts';
 import { openPostgresSink } from '../../src/audit/postgres-sink.ts';
 import type { AuditRecord, AuditSink } from '../../src/audit/record.ts';
 import { openSqliteSink } from '../../src/audit/sqlite-sink.ts';

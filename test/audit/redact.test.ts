@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { luhnValid, redactRecord, redactString } from '../../src/audit/redact.ts';
+import { redactRecord } from '../../src/audit/redact.ts';
+import { luhnValid, redactString } from '../../src/redact/text.ts';
 import { record } from './records.ts';
 import { FAKE_RK_LIVE, FAKE_SK_LIVE, FAKE_SK_LIVE_SHORT } from '../fixtures/fake-keys.ts';
 

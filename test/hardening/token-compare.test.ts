@@ -4,13 +4,14 @@
 // hashed and timingSafeEqual always runs on two 32-byte digests, whatever was
 // sent. The admin server runs in-process on a real socket so the test can see
 // every comparison crypto makes.
-import http from 'node:http';
+import type http from 'node:http';
 import type net from 'node:net';
+import type * as Crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const compared: Array<[number, number]> = [];
 vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>();
+  const real = await importOriginal<typeof Crypto>();
   const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
     compared.push([a.byteLength, b.byteLength]);
     return real.timingSafeEqual(a, b);

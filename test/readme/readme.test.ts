@@ -89,7 +89,7 @@ async function sh(command: string, extra: Record<string, string> = {}): Promise<
     return await run('bash', ['-euo', 'pipefail', '-c', command], { cwd: dir, env: env(extra), timeout: 120_000 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`README command failed: ${command}\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
+    throw new Error(`README command failed: ${command}\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`, { cause: err });
   }
 }
 

@@ -4,13 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../policy/duration.ts';
-import { runCommand, subcommand, type CommandSpec, type FlagSpec, type Io, type ParsedFlags } from '../commands/flags.ts';
-import { ConfigError, UsageError } from '../commands/usage.ts';
-import { CALLS_COLUMNS, OUTPUT_FORMATS, type OutputFormat, render, spendColumns } from './format.ts';
-import { DECISIONS, SPEND_SQL, type SpendGroup, queryCalls, querySpend } from './query.ts';
-import type { Decision } from './record.ts';
-import { isPostgresUrl, openSqlConn } from './sql-conn.ts';
-import { SQLITE_AUDIT_FILE } from './sqlite-sink.ts';
+import { runCommand, subcommand, type CommandSpec, type FlagSpec, type Io, type ParsedFlags } from './flags.ts';
+import { ConfigError, UsageError } from './usage.ts';
+import { CALLS_COLUMNS, OUTPUT_FORMATS, type OutputFormat, render, spendColumns } from '../audit/format.ts';
+import { DECISIONS, SPEND_SQL, type SpendGroup, queryCalls, querySpend } from '../audit/query.ts';
+import type { Decision } from '../audit/record.ts';
+import { isPostgresUrl, openSqlConn } from '../audit/sql-conn.ts';
+import { SQLITE_AUDIT_FILE } from '../audit/sqlite-sink.ts';
 
 const MAX_LIMIT = 100_000;
 
