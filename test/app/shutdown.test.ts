@@ -27,6 +27,7 @@ async function proxy(args: string[] = []): Promise<Harness> {
     upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
     secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
     args,
+    process: true, // signals and the exit code are what these tests are about
   });
   started.push(h);
   return h;
