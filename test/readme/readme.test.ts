@@ -113,7 +113,6 @@ function startProxy(command: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'dist/cli.js'))) await run('npm', ['run', 'build'], { cwd: ROOT });
   const [stripe, twilio, resend, postmark] = await Promise.all([stripeHandler, twilioHandler, resendHandler, postmarkHandler].map((h) => startFakeVendor(h)));
   fakes = { stripe, twilio, resend, postmark };
   ports = { data: await freePort(), admin: await freePort() };
@@ -122,7 +121,10 @@ beforeAll(async () => {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  fs.symlinkSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'));
+  // `npm run build` of today's src/ into the copy: the worktree's dist/ may be stale, and npm test does not build it.
+  const tsc = path.join(ROOT, 'node_modules/@typescript/native/bin/tsc');
+  await run(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist')], { cwd: ROOT });
+  fs.chmodSync(path.join(dir, 'dist/cli.js'), 0o755);
 }, 180_000);
 
 afterAll(async () => {
