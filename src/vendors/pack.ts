@@ -83,6 +83,17 @@ export interface PriceContext {
   countedByRequests?(operationId: string): boolean;
 }
 
+/**
+ * A policy's vendor entry as a pack reads it: the price fields, plus fields only
+ * some packs have (Shopify: `shops`, `shopCurrency`), unchecked until the pack's
+ * validateEntry has looked at them. Packs never import the policy schema.
+ */
+export interface EntryFields extends PriceContext {
+  readonly hosts?: unknown;
+  readonly shops?: unknown;
+  readonly shopCurrency?: unknown;
+}
+
 /** The request as the pack sees it. Header names are lowercase. */
 export interface VendorRequest {
   method: string;
@@ -118,7 +129,7 @@ export interface VendorPack {
    */
   namesOperation?(id: string, inCap: boolean): boolean;
   /** The hosts a policy entry governs when the pack reads them from its own field (Shopify: `shops`); else `hosts`. */
-  hostsFor?(entry: VendorEntry): string[];
+  hostsFor?(entry: EntryFields): string[];
   /** Extract the agent's key from the request headers. */
   presentedKey(headers: Record<string, string>): PresentedKey | undefined;
   /**
@@ -149,5 +160,5 @@ export interface VendorPack {
   /** Render a refusal in the vendor's error shape, with headers that stop SDK retries (the request, when known, picks the shape). */
   errorResponse(refusal: Refusal, req?: VendorRequest): VendorResponse;
   /** Validate vendor-specific policy fields (unitPrices names, maxCallMinutes…); messages name the field. */
-  validateEntry?(entry: PriceContext): string[];
+  validateEntry?(entry: EntryFields): string[];
 }

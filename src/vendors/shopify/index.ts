@@ -3,8 +3,7 @@
 // X-Shopify-Access-Token swapped for the shop's real token, GraphQL Admin
 // mutations judged one by one (request.ts), legacy REST refunds and gift
 // cards, cost in the shop's currency, settle from the mutation payloads.
-import type { VendorEntry } from '../../policy/schema.ts';
-import type { Operation, ParsedBody, VendorPack } from '../pack.ts';
+import type { EntryFields, Operation, ParsedBody, VendorPack } from '../pack.ts';
 import { compileCatalog } from '../paths.ts';
 import { headerSecret, withToken } from '../email/credential.ts';
 import { SHOPIFY_OPERATIONS } from './catalog.ts';
@@ -18,11 +17,11 @@ export const TOKEN_HEADER = 'x-shopify-access-token';
 /** A shop's Admin API host: one label below myshopify.com. */
 export const SHOP_HOST = /^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/;
 
-function shopsOf(entry: VendorEntry): string[] {
+function shopsOf(entry: EntryFields): string[] {
   return Array.isArray(entry.shops) ? entry.shops.filter((s): s is string => typeof s === 'string') : [];
 }
 
-function validateShopifyEntry(entry: VendorEntry): string[] {
+function validateShopifyEntry(entry: EntryFields): string[] {
   const errors: string[] = [];
   const shops: unknown = entry.shops;
   if (!Array.isArray(shops) || shops.length === 0) errors.push('shops: list the shops this entry governs, e.g. shops: [acme.myshopify.com]');

@@ -11,8 +11,8 @@ import { mutationModel } from './mutations.ts';
 import { resolveRequest, type MutationCall } from './document.ts';
 import { GRAPHQL_GET_ID, GRAPHQL_ID } from './catalog.ts';
 import { define } from './values.ts';
+import { refuseParam } from '../../refusal/catalog.ts';
 
-export const UNPARSEABLE = 'keybrake_unparseable_body';
 const GRAPHQL_KEYS = new Set(['query', 'variables', 'operationName']);
 
 /** What the pack keeps of a GraphQL mutation request (the request's ParsedBody). */
@@ -25,7 +25,7 @@ export function callsOf(body: ParsedBody): MutationCall[] | undefined {
 }
 
 function refuse(message: string, param?: string): ParseResult {
-  return { ok: false, refusal: { status: 400, code: UNPARSEABLE, message, ...(param ? { param } : {}) } };
+  return { ok: false, refusal: refuseParam(param, 'unparseableBody', message) };
 }
 
 export function parseShopifyRequest(req: VendorRequest, op: Operation): ParseResult {
