@@ -8,7 +8,6 @@ import pino from 'pino';
 import { generateCa } from '../pki/ca.ts';
 import { startProxy } from '../app/proxy.ts';
 import { filePolicySource } from '../commands/policy-setup.ts';
-import { getPack } from '../vendors/registry.ts';
 import { newAgentKey } from '../commands/keys.ts';
 import { startFakeVendor } from './fake-vendor.ts';
 import { stripeHandler } from './fake-stripe.ts';

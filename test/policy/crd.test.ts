@@ -10,7 +10,7 @@ import { CRD_FILE } from '../../src/policy/crd.ts';
 import { ruleProblems } from '../../src/policy/schema-rules.ts';
 import { policyFixture } from '../fixtures/policies.ts';
 
-type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Node = Record<string, any>;  
 
 const committed = fs.readFileSync(path.resolve(import.meta.dirname, '../..', CRD_FILE), 'utf8');
 const crd = parse(committed) as Node;

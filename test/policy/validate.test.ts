@@ -6,7 +6,6 @@ import { basePolicy, fakeValidator } from './fake-pack.ts';
 // Documents come from YAML, so tests break them freely.
 type Loose = any;
 
-const DOC = 'policy[0]';
 /** [path, message] pairs of the problems of the base policy after `mutate`. */
 function problemsAfter(mutate: (p: Loose) => void, ...more: EgressPolicy[]): Array<[string, string]> {
   const policy = basePolicy();
