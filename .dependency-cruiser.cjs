@@ -9,7 +9,7 @@
 //   the pipeline   pipeline: the steps; reaches the proxy and the kill switch only through ports
 //   services       audit, caps, kill, pki, ledger, policy, scope (the Restricted Key picker's data),
 //                  limits (connection deadlines, body budget, process guard)
-//   leaves         vendors, money, refusal, http, redact (card and secret masking), redirect
+//   leaves         vendors, money, refusal, http, redact (card and secret masking), sqlite (WAL checkpoints), redirect
 //                  (init-redirect's rule plan), printable.ts, version.ts
 const ALLOWED = {
   'cli.ts': ['commands', 'demo', 'version.ts'],
@@ -21,11 +21,11 @@ const ALLOWED = {
   proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http', 'limits'],
   admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money', 'limits', 'version.ts'],
   pipeline: ['audit', 'caps', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'http'],
-  audit: ['policy', 'money', 'redact', 'printable.ts'],
+  audit: ['policy', 'money', 'redact', 'sqlite', 'printable.ts'],
   caps: ['ledger', 'policy', 'money'],
   kill: [],
   pki: [],
-  ledger: [],
+  ledger: ['sqlite'],
   limits: [],
   policy: ['vendors', 'money', 'redact'],
   vendors: ['money', 'refusal'],
@@ -33,6 +33,7 @@ const ALLOWED = {
   refusal: [],
   http: [],
   redact: [],
+  sqlite: [],
   redirect: [],
   scope: ['policy', 'vendors', 'money'],
   'printable.ts': [],

@@ -10,7 +10,7 @@ import { insertSql, recordValues } from './columns.ts';
 import { applyMigrations } from './migrations.ts';
 import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 import { sqliteConn, sqlitePlaceholders } from './sql-conn.ts';
-import { checkpointInBackground, type Checkpointer } from '../ledger/checkpointer.ts';
+import { checkpointInBackground, type Checkpointer } from '../sqlite/checkpointer.ts';
 
 export const SQLITE_AUDIT_FILE = 'audit.db';
 

@@ -86,13 +86,13 @@ async function serve(f: ParsedFlags): Promise<number> {
   const worker = cluster.isWorker ? Number(process.env.KEYBRAKE_WORKER_SLOT) : undefined;
   const log = createLogger(f.need('log-level'), undefined, worker);
   // Checked before anything listens, so each mistake names its flag.
-  const partial = await proxyOptions(f, log);
+  const checked = checkedProxyFlags(f);
   const { writeCaBundle, writeShutdownToken } = await import('../app/pod-files.ts');
   // Before readiness: a native sidecar's agents start once /readyz passes and must find the bundle.
   const bundleOut = f.string('ca-bundle-out');
   if (bundleOut && !cluster.isWorker) {
     const extra = f.string('ca-bundle-extra');
-    writeCaBundle(bundleOut, [partial.caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
+    writeCaBundle(bundleOut, [checked.caCertPem, extra ? readFlagFile('--ca-bundle-extra', extra) : '']);
   }
   const tokenOut = f.string('shutdown-token-out');
   // POST /shutdown stops the proxy the way SIGTERM does: drain, flush, exit 0. Workers share the
@@ -114,7 +114,7 @@ async function serve(f: ParsedFlags): Promise<number> {
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
   const [{ startProxy }, { clusterPeers }] = await Promise.all([import('../app/proxy.ts'), import('../app/peers.ts')]);
-  const options = { ...partial, shutdown, peers: clusterPeers() };
+  const options = { ...checked, policySource: await policySourceFor(f, log), log, shutdown, peers: clusterPeers() };
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
     proxy = await startProxy(options);
@@ -128,54 +128,53 @@ async function serve(f: ParsedFlags): Promise<number> {
 
 /**
  * The proxy's options from its parsed flags: the command's, and the in-process
- * test harness's. Each file and directory is checked here, before anything
- * listens, so each mistake throws a ConfigError naming its flag.
+ * test harness's.
  */
 export async function proxyOptions(f: ParsedFlags, log: Logger): Promise<ProxyOptions> {
+  return { ...checkedProxyFlags(f), policySource: await policySourceFor(f, log), log };
+}
+
+/** Every file, directory and bound the flags name, checked before anything listens: each mistake throws naming its flag. */
+function checkedProxyFlags(f: ParsedFlags): Omit<ProxyOptions, 'policySource' | 'log'> {
   const caCertPem = readFlagFile('--ca-cert', f.need('ca-cert'), 'pass the CA certificate file (keybrake ca new writes ca.crt)');
   const caKeyPem = readFlagFile('--ca-key', f.need('ca-key'), 'pass the CA key file (keybrake ca new writes ca.key)');
   const upstreamCa = f.string('upstream-ca');
   const upstreamCaPem = upstreamCa ? readFlagFile('--upstream-ca', upstreamCa) : undefined;
-  const fromFile = f.need('policy-source') === 'file';
-  if (fromFile) readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
+  if (f.need('policy-source') === 'file') readFlagFile('--policy', f.need('policy'), 'pass an EgressPolicy YAML file (examples/policy.yaml is one)');
   ensureWritableDir('--state-dir', f.need('state-dir'));
-  const upstreams = parseUpstreams(f.list('upstream'));
   const maxBodyBytes = f.number('max-body') ?? 1024 * 1024;
-  const limits = parseConnectionLimits(f, maxBodyBytes);
-  const [{ filePolicySource }, { getPack, listPacks }] = await Promise.all([import('./policy-setup.ts'), import('../vendors/registry.ts')]);
-  const vendors = listPacks().map((p) => p.id);
-  const policySource = fromFile
-    ? filePolicySource(f.need('policy'), log)
-    : await (
-        await import('../k8s/sidecar-source.ts')
-      ).configMapPolicySource({
-        namespace: f.string('namespace'),
-        labelsFile: f.string('pod-labels-file'),
-        kubeconfig: f.string('kubeconfig'),
-        stateDir: f.need('state-dir'),
-        packs: getPack,
-        vendors,
-        log,
-      });
   return {
-    policySource,
     caCertPem,
     caKeyPem,
     secretsDir: f.need('secrets-dir'),
     stateDir: f.need('state-dir'),
     listen: f.address('listen'),
     adminListen: f.address('admin-listen'),
-    upstreams,
+    upstreams: parseUpstreams(f.list('upstream')),
     upstreamCaPem,
     ledger: f.need('ledger'),
     audit: f.need('audit'),
     maxBodyBytes,
-    limits,
+    limits: parseConnectionLimits(f, maxBodyBytes),
     drainTimeoutMs: f.number('drain-timeout'),
     namespace: f.string('namespace'),
     pod: f.string('pod'),
-    log,
   };
+}
+
+async function policySourceFor(f: ParsedFlags, log: Logger): Promise<ProxyOptions['policySource']> {
+  const [{ filePolicySource }, { getPack, listPacks }] = await Promise.all([import('./policy-setup.ts'), import('../vendors/registry.ts')]);
+  if (f.need('policy-source') === 'file') return filePolicySource(f.need('policy'), log);
+  const { configMapPolicySource } = await import('../k8s/sidecar-source.ts');
+  return configMapPolicySource({
+    namespace: f.string('namespace'),
+    labelsFile: f.string('pod-labels-file'),
+    kubeconfig: f.string('kubeconfig'),
+    stateDir: f.need('state-dir'),
+    packs: getPack,
+    vendors: listPacks().map((p) => p.id),
+    log,
+  });
 }
 
 /** A start that failed half-way may hold open listeners: exit now, after the message is out. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { HeldCharge, LedgerStore, StoredReservation } from './store-ledger.ts';
 import { StoreLedger } from './store-ledger.ts';
-import { checkpointInBackground, type Checkpointer } from './checkpointer.ts';
+import { checkpointInBackground, type Checkpointer } from '../sqlite/checkpointer.ts';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 

@@ -22,7 +22,7 @@ export async function profileKeybrake(config: keyof typeof CONFIGS, seconds: num
   const upstream = await startUpstream();
   const agent = benchAgentKey();
   const spawnedAt = performance.now();
-  let measuredFrom = 0;
+  let measuredFrom: number;
   const kb = await startKeybrake({
     policyYaml: tenRulePolicy(agent.sha256, { spendCap: c.spendCap }),
     upstream,
