@@ -21,7 +21,7 @@ const workersFor = (marker: string) => new Set(h.lines.filter((l) => l.msg === '
 
 beforeAll(async () => {
   fake = await startFakeVendor(stripeHandler);
-  h = await capsProxy(fake, capsPolicy(agent.sha256), ['--workers', '2']);
+  h = await capsProxy(fake, capsPolicy(agent.sha256), ['--workers', '2'], true); // node:cluster workers need a process of their own
   await eventually(() => expect(readyWorkers()).toEqual(new Set([1, 2])), 20_000);
 });
 afterAll(async () => {
