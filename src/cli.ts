@@ -26,7 +26,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/keys.ts')).runKeysCommand,
   },
   kill: {
-    summary: "turn a running proxy's kill switch on (--reason \"…\")",
+    summary: 'turn a running proxy\'s kill switch on (--reason "…")',
     load: async () => (await import('./commands/admin-client.ts')).runKill,
   },
   revive: {

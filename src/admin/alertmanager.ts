@@ -105,7 +105,10 @@ export function killReason(alert: WebhookAlert): string {
   const parts = ['alertmanager', alert.labels.alertname || 'unnamed alert'];
   const summary = alert.annotations.summary;
   if (summary) parts.push(summary);
-  const reason = parts.join(': ').replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  const reason = parts
+    .join(': ')
+    .replace(/[\p{Cc}\s]+/gu, ' ')
+    .trim();
   return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
 }
 

@@ -144,10 +144,12 @@ export class ProxyMetrics {
     // prom-client names these gauges `_total`, which promtool (and every tool that
     // takes `_total` to mean a counter) rejects; the process_* metrics cover the rest.
     for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
-    new Gauge({ name: 'keybrake_build_info', help: 'Always 1; the running keybrake version as a label.', labelNames: ['version'] as const, registers: [this.registry] }).set(
-      { version: VERSION },
-      1,
-    );
+    new Gauge({
+      name: 'keybrake_build_info',
+      help: 'Always 1; the running keybrake version as a label.',
+      labelNames: ['version'] as const,
+      registers: [this.registry],
+    }).set({ version: VERSION }, 1);
     this.#registerAuditGauges();
     this.#registerCertificateGauge();
     this.setKilled(undefined);

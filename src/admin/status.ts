@@ -23,7 +23,12 @@ export async function buildStatus(s: StatusInput): Promise<unknown> {
     reason: s.kill.reason,
     since: s.kill.since,
     killedBy: s.kill.source,
-    policy: { generation: s.policy.generation, hash: s.policy.hash, names: s.policy.documents.map((d) => d.metadata.name), ...(s.policy.unloaded ? { notLoaded: s.policy.unloaded } : {}) },
+    policy: {
+      generation: s.policy.generation,
+      hash: s.policy.hash,
+      names: s.policy.documents.map((d) => d.metadata.name),
+      ...(s.policy.unloaded ? { notLoaded: s.policy.unloaded } : {}),
+    },
     vendors: await Promise.all(
       vendors.map(async (v) => ({
         policy: v.policyName,

@@ -7,15 +7,10 @@ import cluster from 'node:cluster';
 import type { KillSource } from '../kill/kill-switch.ts';
 
 export type PeerMessage =
-  | { type: 'kill'; reason: string; source: KillSource }
-  | { type: 'kill-ahead'; policy: string; generation: number; reason: string }
-  | { type: 'revive' };
+  { type: 'kill'; reason: string; source: KillSource } | { type: 'kill-ahead'; policy: string; generation: number; reason: string } | { type: 'revive' };
 
 /** Wire format between a worker and the primary. */
-export type Envelope =
-  | { kb: 'peer'; id: string; msg: PeerMessage }
-  | { kb: 'ack'; id: string }
-  | { kb: 'ready' };
+export type Envelope = { kb: 'peer'; id: string; msg: PeerMessage } | { kb: 'ack'; id: string } | { kb: 'ready' };
 
 export interface Peers {
   readonly workerId: number;

@@ -96,22 +96,24 @@ async function startGuarded(
   // before then has nothing to mint against and the startup premint below covers it.
   // eslint-disable-next-line prefer-const -- assigned once the CA loads; the reload callback above reads it before then
   let minter: LeafMinter | undefined;
-  let policy = await underFlag('--policy', 'no usable policy', () => o.policySource.start(
-    (next) => {
-      // Mint every vendor host before adopting: a host the CA cannot sign refuses the whole
-      // policy here (the last good one stays), instead of failing the first handshake later.
-      minter?.premint(hostsToPremint(next));
-      policy = next;
-      kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
-      kill.setPolicyKill(next.killedBy);
-      metrics.policyLoaded(next);
-      log.info({ generation: next.generation, hash: next.hash }, 'policy reloaded');
-    },
-    (err) => {
-      metrics.policyReloadFailed();
-      log.error({ err }, 'policy reload refused; keeping the last good policy');
-    },
-  ));
+  let policy = await underFlag('--policy', 'no usable policy', () =>
+    o.policySource.start(
+      (next) => {
+        // Mint every vendor host before adopting: a host the CA cannot sign refuses the whole
+        // policy here (the last good one stays), instead of failing the first handshake later.
+        minter?.premint(hostsToPremint(next));
+        policy = next;
+        kill.settleAhead(new Map(next.documents.map((d) => [d.metadata.name, d.metadata.generation ?? 0])));
+        kill.setPolicyKill(next.killedBy);
+        metrics.policyLoaded(next);
+        log.info({ generation: next.generation, hash: next.hash }, 'policy reloaded');
+      },
+      (err) => {
+        metrics.policyReloadFailed();
+        log.error({ err }, 'policy reload refused; keeping the last good policy');
+      },
+    ),
+  );
   kill.setPolicyKill(policy.killedBy);
   metrics.policyLoaded(policy);
 
@@ -125,7 +127,9 @@ async function startGuarded(
     openLedger(o.ledger, o.stateDir),
   );
   const audit = new AuditFanout(
-    await underFlag(local(o.audit) ? '--state-dir' : '--audit', 'cannot open the audit store', () => openAuditSinks({ audit: o.audit, stateDir: o.stateDir, log })),
+    await underFlag(local(o.audit) ? '--state-dir' : '--audit', 'cannot open the audit store', () =>
+      openAuditSinks({ audit: o.audit, stateDir: o.stateDir, log }),
+    ),
     log,
   );
   metrics.watchAudit(() => audit.stats());
@@ -192,7 +196,12 @@ async function startGuarded(
         // Only a proxy running that policy obeys a policy-scoped kill.
         if (!policy.documents.some((d) => d.metadata.name === scope.name)) return { ...kill.state(), ignored: `not running policy ${scope.name}` };
         log.warn({ reason, policy: scope.name, generation: scope.generation }, 'kill switch on (policy killed by the control plane)');
-        return everywhere(() => kill.killAhead(scope.name, scope.generation, reason), { type: 'kill-ahead', policy: scope.name, generation: scope.generation, reason });
+        return everywhere(() => kill.killAhead(scope.name, scope.generation, reason), {
+          type: 'kill-ahead',
+          policy: scope.name,
+          generation: scope.generation,
+          reason,
+        });
       }
       log.warn({ reason, source }, 'kill switch on');
       return everywhere(() => kill.kill(reason, source), { type: 'kill', reason, source });

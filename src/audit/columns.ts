@@ -38,9 +38,7 @@ const COLUMN_LIST = FIELDS.map((f) => COLUMNS[f]).join(', ');
 /** `INSERT … VALUES (…), (…) ON CONFLICT (event_id) DO NOTHING` for `rows` records, `$n` placeholders. */
 export function insertSql(rows: number): string {
   const width = FIELDS.length;
-  const tuples = Array.from({ length: rows }, (_, r) =>
-    `(${FIELDS.map((_, c) => `$${r * width + c + 1}`).join(', ')})`,
-  );
+  const tuples = Array.from({ length: rows }, (_, r) => `(${FIELDS.map((_, c) => `$${r * width + c + 1}`).join(', ')})`);
   return `INSERT INTO audit_events (${COLUMN_LIST}) VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`;
 }
 

@@ -26,7 +26,10 @@ export interface Column {
 const MAX_TABLE_CELL = 60;
 const NONE = '-';
 
-const raw = (name: string): Column['value'] => (row) => (row[name] ?? null) as Cell;
+const raw =
+  (name: string): Column['value'] =>
+  (row) =>
+    (row[name] ?? null) as Cell;
 
 function money(row: Row, amountKey: string, currencyKey: string): string | null {
   const amount = row[amountKey];
@@ -60,7 +63,15 @@ export function spendColumns(by: SpendGroup): Column[] {
 }
 
 export const CALLS_COLUMNS: Column[] = [
-  { key: 'time', header: 'TIME', value: raw('time'), text: (r) => String(r.time).replace('T', ' ').replace(/\.\d+Z$/, 'Z') },
+  {
+    key: 'time',
+    header: 'TIME',
+    value: raw('time'),
+    text: (r) =>
+      String(r.time)
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z'),
+  },
   { key: 'run_id', header: 'RUN', value: raw('run_id') },
   { key: 'use_case', value: raw('use_case') },
   { key: 'vendor', header: 'VENDOR', value: raw('vendor') },
@@ -90,7 +101,10 @@ function table(rows: Row[], columns: Column[]): string {
   const headers = shown.map((c) => c.header ?? '');
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const line = (values: string[]): string =>
-    values.map((v, i) => (shown[i]!.right ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    values
+      .map((v, i) => (shown[i]!.right ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)].join('\n') + (rows.length === 0 ? '\n(no rows)\n' : '\n');
 }
 
@@ -112,7 +126,13 @@ function csv(rows: Row[], columns: Column[]): string {
 }
 
 function json(rows: Row[], columns: Column[]): string {
-  return `${printableJson(JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), null, 2))}\n`;
+  return `${printableJson(
+    JSON.stringify(
+      rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))),
+      null,
+      2,
+    ),
+  )}\n`;
 }
 
 export function render(rows: Row[], columns: Column[], format: OutputFormat): string {

@@ -108,7 +108,10 @@ export class PostgresAuditSink implements AuditSink, WatchedAuditSink {
     await this.#replaying;
     await this.#pool.end();
     if (this.#spool.backlog > 0) {
-      this.#log.warn({ sink: this.name, spoolBytes: this.#spool.backlog, spool: this.#spool.file }, 'audit spool not yet replayed; it is replayed at the next start');
+      this.#log.warn(
+        { sink: this.name, spoolBytes: this.#spool.backlog, spool: this.#spool.file },
+        'audit spool not yet replayed; it is replayed at the next start',
+      );
     }
   }
 
@@ -186,9 +189,15 @@ export class PostgresAuditSink implements AuditSink, WatchedAuditSink {
   async #keepRejected(rejected: RejectedRecord[]): Promise<void> {
     this.#errors += rejected.length;
     for (const { record, error } of rejected) {
-      this.#log.error({ sink: this.name, eventId: record.eventId, err: error, file: this.#rejectedFile }, 'PostgreSQL refused an audit record; kept in the rejected file');
+      this.#log.error(
+        { sink: this.name, eventId: record.eventId, err: error, file: this.#rejectedFile },
+        'PostgreSQL refused an audit record; kept in the rejected file',
+      );
     }
-    await appendJsonLines(this.#rejectedFile, rejected.map((r) => r.record));
+    await appendJsonLines(
+      this.#rejectedFile,
+      rejected.map((r) => r.record),
+    );
   }
 }
 

@@ -19,9 +19,7 @@ const MACHINE_FORMAT: Partial<Record<keyof AuditRecord, RegExp>> = {
  * catalog operation ids, the parser-checked method, the decision. Skipping
  * them keeps redaction off most of the record on the request path.
  */
-const TRUSTED: ReadonlySet<string> = new Set<keyof AuditRecord>([
-  'namespace', 'pod', 'policy', 'useCase', 'vendor', 'operation', 'method', 'decision', 'rule',
-]);
+const TRUSTED: ReadonlySet<string> = new Set<keyof AuditRecord>(['namespace', 'pod', 'policy', 'useCase', 'vendor', 'operation', 'method', 'decision', 'rule']);
 
 /** A copy of the record with every string field that could carry agent or vendor text redacted. */
 export function redactRecord(record: AuditRecord): AuditRecord {

@@ -120,7 +120,10 @@ export class Spool {
           const buf = Buffer.alloc(want);
           const { bytesRead } = await handle.read(buf, 0, want, this.#offset);
           const text = buf.subarray(0, bytesRead).toString('utf8');
-          const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1);
+          const lines = text
+            .slice(0, text.lastIndexOf('\n') + 1)
+            .split('\n')
+            .slice(0, -1);
           // A single line longer than the read: read more rather than stall.
           if (lines.length === 0 && want < this.backlog) {
             want = Math.min(want * 2, this.backlog);

@@ -9,7 +9,13 @@ import { printable, printableJson } from '../printable.ts';
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:17020';
 
-const ADMIN: FlagSpec = { name: 'admin', env: 'KEYBRAKE_ADMIN_URL', help: "the proxy's admin base URL (its --admin-listen)", default: DEFAULT_ADMIN_URL, value: 'URL' };
+const ADMIN: FlagSpec = {
+  name: 'admin',
+  env: 'KEYBRAKE_ADMIN_URL',
+  help: "the proxy's admin base URL (its --admin-listen)",
+  default: DEFAULT_ADMIN_URL,
+  value: 'URL',
+};
 
 const KILL: CommandSpec = {
   command: 'keybrake kill',
@@ -27,9 +33,16 @@ const KILL: CommandSpec = {
 const REVIVE: CommandSpec = {
   command: 'keybrake revive',
   usage: 'keybrake revive --token-file FILE [--admin URL]',
-  summary: 'Turn the kill switch off again. Reviving is deliberate: it needs the admin token, and a kill set in the policy\n(spec.killed) is revived only by editing the policy.',
+  summary:
+    'Turn the kill switch off again. Reviving is deliberate: it needs the admin token, and a kill set in the policy\n(spec.killed) is revived only by editing the policy.',
   flags: [
-    { name: 'token-file', env: 'KEYBRAKE_ADMIN_TOKEN_FILE', help: 'file holding the admin token (keybrake keys admin-token writes it)', required: true, value: 'FILE' },
+    {
+      name: 'token-file',
+      env: 'KEYBRAKE_ADMIN_TOKEN_FILE',
+      help: 'file holding the admin token (keybrake keys admin-token writes it)',
+      required: true,
+      value: 'FILE',
+    },
     ADMIN,
   ],
 };
@@ -38,10 +51,7 @@ const STATUS: CommandSpec = {
   command: 'keybrake status',
   usage: 'keybrake status [-o table|json] [--admin URL]',
   summary: "Show a running proxy's readiness, kill state, policy in force, cap usage and calls by decision.",
-  flags: [
-    { name: 'output', short: 'o', type: 'choice', choices: ['table', 'json'], help: 'table for people, json for scripts', default: 'table' },
-    ADMIN,
-  ],
+  flags: [{ name: 'output', short: 'o', type: 'choice', choices: ['table', 'json'], help: 'table for people, json for scripts', default: 'table' }, ADMIN],
 };
 
 async function call(base: string, path: string, init: RequestInit): Promise<{ status: number; ok: boolean; text: string }> {
@@ -61,7 +71,8 @@ function tokenHeader(file: string | undefined): Record<string, string> {
   if (!file) return {};
   const token = readFlagFile('--token-file', file).trim();
   if (!token) throw new ConfigError(`--token-file: ${file} is empty`);
-  if (/\s/.test(token)) throw new ConfigError(`--token-file: ${file} does not hold a token (it has spaces or several lines); pass the file keybrake keys admin-token wrote`);
+  if (/\s/.test(token))
+    throw new ConfigError(`--token-file: ${file} does not hold a token (it has spaces or several lines); pass the file keybrake keys admin-token wrote`);
   return { authorization: `Bearer ${token}` };
 }
 
@@ -82,7 +93,7 @@ export function runKill(argv: string[]): Promise<number> {
       headers: { 'content-type': 'application/json', ...tokenHeader(f.string('token-file')) },
       body: JSON.stringify({ reason: f.need('reason') }),
     });
-    if (!r.ok) return void process.stderr.write(`keybrake kill: the proxy answered ${r.status}: ${message(r.text)}\n`), 1;
+    if (!r.ok) return (void process.stderr.write(`keybrake kill: the proxy answered ${r.status}: ${message(r.text)}\n`), 1);
     process.stdout.write(`killed: ${printable(f.need('reason'))}\n`);
     return 0;
   });
@@ -92,7 +103,7 @@ export function runRevive(argv: string[]): Promise<number> {
   return runCommand(REVIVE, argv, async (f) => {
     const headers = { 'content-type': 'application/json', ...tokenHeader(f.need('token-file')) };
     const r = await call(f.need('admin'), '/revive', { method: 'POST', headers, body: '{}' });
-    if (!r.ok) return void process.stderr.write(`keybrake revive: the proxy answered ${r.status}: ${message(r.text)}\n`), 1;
+    if (!r.ok) return (void process.stderr.write(`keybrake revive: the proxy answered ${r.status}: ${message(r.text)}\n`), 1);
     process.stdout.write('revived\n');
     return 0;
   });
@@ -101,7 +112,7 @@ export function runRevive(argv: string[]): Promise<number> {
 export function runStatus(argv: string[]): Promise<number> {
   return runCommand(STATUS, argv, async (f) => {
     const r = await call(f.need('admin'), '/status', { method: 'GET' });
-    if (!r.ok) return void process.stderr.write(`keybrake status: the proxy answered ${r.status}: ${message(r.text)}\n`), 1;
+    if (!r.ok) return (void process.stderr.write(`keybrake status: the proxy answered ${r.status}: ${message(r.text)}\n`), 1);
     // The answer carries kill reasons and policy text that any local caller could set: controls are shown escaped.
     const table = () => renderStatus(JSON.parse(r.text)).split('\n').map(printable).join('\n');
     process.stdout.write(f.string('output') === 'json' ? `${printableJson(r.text.trimEnd())}\n` : table());

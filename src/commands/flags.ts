@@ -168,7 +168,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], env: No
     if (values.has(flag.name)) continue;
     const fromEnv = flag.env ? env[flag.env] : undefined;
     if (fromEnv !== undefined && fromEnv !== '') {
-      values.set(flag.name, flag.multiple ? fromEnv.split(',').map((x) => x.trim()).filter(Boolean) : typed(flag, fromEnv, flag.env!));
+      values.set(
+        flag.name,
+        flag.multiple
+          ? fromEnv
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : typed(flag, fromEnv, flag.env!),
+      );
     } else if (flag.default !== undefined) {
       values.set(flag.name, typed(flag, flag.default, `--${flag.name} (default)`));
     }
@@ -182,7 +190,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], env: No
 function placeholder(f: FlagSpec): string {
   if (f.type === 'boolean') return '';
   if (f.value) return ` ${f.value}`;
-  const byType: Record<FlagType, string> = { string: 'VALUE', boolean: '', integer: 'N', size: 'SIZE', duration: 'DURATION', address: 'HOST:PORT', choice: f.choices?.join('|') ?? '' };
+  const byType: Record<FlagType, string> = {
+    string: 'VALUE',
+    boolean: '',
+    integer: 'N',
+    size: 'SIZE',
+    duration: 'DURATION',
+    address: 'HOST:PORT',
+    choice: f.choices?.join('|') ?? '',
+  };
   return ` ${byType[f.type ?? 'string']}`;
 }
 

@@ -43,7 +43,7 @@ const ADMIN_TOKEN: CommandSpec = {
   summary:
     `Create the admin token: DIR/${ADMIN_TOKEN_REF.name}/${ADMIN_TOKEN_REF.key} (mode 0600, never overwritten), where\n` +
     '`keybrake proxy --secrets-dir DIR` reads it. `keybrake revive --token-file` that file turns a kill off.',
-  flags: [{ name: 'secrets-dir', env: 'KEYBRAKE_SECRETS_DIR', help: 'the proxy\'s --secrets-dir', default: './secrets', value: 'DIR' }],
+  flags: [{ name: 'secrets-dir', env: 'KEYBRAKE_SECRETS_DIR', help: "the proxy's --secrets-dir", default: './secrets', value: 'DIR' }],
 };
 
 export async function runKeysCommand(argv: string[]): Promise<number> {

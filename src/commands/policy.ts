@@ -26,7 +26,7 @@ export async function runPolicyCommand(argv: string[], out: Output = process.std
     return 0;
   }
   if (sub === 'check') return check(rest, out, err);
-  if (sub === '--help' || sub === '-h' || sub === 'help') return void out.write(USAGE), 0;
+  if (sub === '--help' || sub === '-h' || sub === 'help') return (void out.write(USAGE), 0);
   err.write(`keybrake policy: ${sub === undefined ? 'missing subcommand' : `unexpected ${JSON.stringify([sub, ...rest].join(' '))}`}\n\n${USAGE}`);
   return 2;
 }
@@ -40,7 +40,12 @@ function check(argv: string[], out: Output, err: Output): number {
   let files: string[];
   let format: string;
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { output: { type: 'string', short: 'o', default: 'text' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { output: { type: 'string', short: 'o', default: 'text' } },
+      allowPositionals: true,
+      strict: true,
+    });
     files = positionals;
     format = String(values.output);
   } catch (e) {

@@ -15,7 +15,13 @@ const SPEC: CommandSpec = {
   flags: [
     { name: 'use-case', help: 'a use case the agent has (see --list)', multiple: true, value: 'ID' },
     { name: 'permissions', help: 'comma-separated rak_… slugs of a key you already have, to score it and find its pairs', value: 'SLUGS' },
-    { name: 'format', type: 'choice', choices: ['table', 'json', 'yaml'], help: 'table (everything, for people), json (everything), yaml (the EgressPolicy only)', default: 'table' },
+    {
+      name: 'format',
+      type: 'choice',
+      choices: ['table', 'json', 'yaml'],
+      help: 'table (everything, for people), json (everything), yaml (the EgressPolicy only)',
+      default: 'table',
+    },
     { name: 'list', type: 'boolean', help: 'list the use cases' },
   ],
 };

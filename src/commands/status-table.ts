@@ -31,7 +31,11 @@ export interface StatusBody {
 /** Left-aligned columns with a header row, like kubectl get. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('   ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('   ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -51,6 +55,14 @@ export function renderStatus(s: StatusBody): string {
   }
   out.push('', caps.length ? table(['POLICY', 'VENDOR', 'CAP', 'WINDOW', 'USAGE'], caps).trimEnd() : 'no caps');
   const counts = Object.entries(s.counts ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  out.push('', counts.length ? table(['DECISION', 'CALLS'], counts.map(([d, n]) => [d, String(n)])).trimEnd() : 'no calls yet');
+  out.push(
+    '',
+    counts.length
+      ? table(
+          ['DECISION', 'CALLS'],
+          counts.map(([d, n]) => [d, String(n)]),
+        ).trimEnd()
+      : 'no calls yet',
+  );
   return `${out.join('\n')}\n`;
 }

@@ -91,11 +91,16 @@ async function playDemo(): Promise<number> {
       const inflight = stripe.post('/v1/refunds', { charge: 'ch_demo', amount: 500, metadata: { ticket_id: 'T-1004' } });
       while (posts() === before) await new Promise((r) => setTimeout(r, 5));
       await fetch(`${admin}/kill`, { method: 'POST', body: JSON.stringify({ reason: 'demo: operator pressed the big red button' }) });
-      const outcome = await inflight.then(() => 'completed?!', (e: Error) => e.message.split('\n')[0]);
+      const outcome = await inflight.then(
+        () => 'completed?!',
+        (e: Error) => e.message.split('\n')[0],
+      );
       fake.release();
       return `connection cut mid-flight: ${outcome}`;
     });
-    await step('6. The agent retries', () => stripe.post('/v1/refunds', { charge: 'ch_demo', amount: 500, metadata: { ticket_id: 'T-1004' } }).then(() => 'allowed?!'));
+    await step('6. The agent retries', () =>
+      stripe.post('/v1/refunds', { charge: 'ch_demo', amount: 500, metadata: { ticket_id: 'T-1004' } }).then(() => 'allowed?!'),
+    );
     await new Promise((r) => setTimeout(r, 100));
     printAudit(auditLines);
     return 0;

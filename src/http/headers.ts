@@ -39,14 +39,16 @@ const NOT_UPSTREAM = new Set([
 function connectionNamed(connection: string | string[] | undefined): Set<string> | undefined {
   if (!connection) return undefined;
   const list = Array.isArray(connection) ? connection.join(',') : connection;
-  return new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    list
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** Remove hop-by-hop headers, including any named by Connection; flattens repeats. One pass. */
-export function stripHopByHop(
-  headers: Record<string, string | string[] | undefined>,
-  alsoDrop?: ReadonlySet<string>,
-): Record<string, string> {
+export function stripHopByHop(headers: Record<string, string | string[] | undefined>, alsoDrop?: ReadonlySet<string>): Record<string, string> {
   const named = connectionNamed(headers['connection']);
   const out: Record<string, string> = {};
   for (const name in headers) {

@@ -68,7 +68,10 @@ export class PersistedFeed implements PolicyFeed {
       fs.closeSync(fd);
       fs.renameSync(tmp, this.#file());
     } catch (err) {
-      this.#o.log.error({ err: (err as Error).message, dir: this.#o.stateDir }, 'cannot persist the policy in --state-dir; a restart during an API outage would refuse everything');
+      this.#o.log.error(
+        { err: (err as Error).message, dir: this.#o.stateDir },
+        'cannot persist the policy in --state-dir; a restart during an API outage would refuse everything',
+      );
     }
   }
 

@@ -43,10 +43,7 @@ export type ReserveOutcome =
       reserved: boolean;
     };
 
-export type Settlement =
-  | { kind: 'commit'; /** actual amount per charge, same order as reserved */ amounts: number[] }
-  | { kind: 'release' }
-  | { kind: 'keep' };
+export type Settlement = { kind: 'commit'; /** actual amount per charge, same order as reserved */ amounts: number[] } | { kind: 'release' } | { kind: 'keep' };
 
 /** Whether the ledger can answer now; `problem` names the store (its address) and the cause. */
 export interface LedgerHealth {

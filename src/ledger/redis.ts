@@ -98,7 +98,12 @@ export class RedisLedger implements Ledger {
     assertAmounts(input);
     if (input.charges.length === 0) return { ok: true };
     const tag = sharedTag(input.charges.map((c) => c.key));
-    const keys = reservationKeys(tag, input.requestId, input.idempotencyKey, input.charges.map((c) => c.key));
+    const keys = reservationKeys(
+      tag,
+      input.requestId,
+      input.idempotencyKey,
+      input.charges.map((c) => c.key),
+    );
     const args: Array<string | number> = [
       input.requestId,
       input.now,

@@ -49,8 +49,7 @@ const SQL = {
   readUsage: 'SELECT used, expires_at FROM usage WHERE key = ?',
   deleteUsage: 'DELETE FROM usage WHERE key = ?',
   insertEntry: 'INSERT INTO rolling_entries (key, request_id, expires_at, amount) VALUES (?, ?, ?, ?)',
-  holdRolling:
-    'INSERT INTO usage (key, used, expires_at) VALUES (?, ?, NULL) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used',
+  holdRolling: 'INSERT INTO usage (key, used, expires_at) VALUES (?, ?, NULL) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used',
   holdBucket:
     'INSERT INTO usage (key, used, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used, expires_at = excluded.expires_at',
   liveEntry: 'SELECT amount FROM rolling_entries WHERE key = ? AND request_id = ? AND expires_at > ?',
@@ -58,8 +57,7 @@ const SQL = {
   deleteEntry: 'DELETE FROM rolling_entries WHERE key = ? AND request_id = ?',
   adjustBucket: 'UPDATE usage SET used = used + ? WHERE key = ? AND expires_at > ?',
   reservation: 'SELECT hold_until, state, idempotency_key, charges FROM reservations WHERE request_id = ?',
-  saveReservation:
-    'INSERT OR REPLACE INTO reservations (request_id, hold_until, state, idempotency_key, charges) VALUES (?, ?, ?, ?, ?)',
+  saveReservation: 'INSERT OR REPLACE INTO reservations (request_id, hold_until, state, idempotency_key, charges) VALUES (?, ?, ?, ?, ?)',
   idempotent: 'SELECT request_id FROM idempotency WHERE key = ? AND expires_at > ?',
   remember: 'INSERT OR REPLACE INTO idempotency (key, request_id, expires_at) VALUES (?, ?, ?)',
   forget: 'DELETE FROM idempotency WHERE key = ? AND request_id = ?',
@@ -68,8 +66,7 @@ const SQL = {
   countMembers: 'SELECT COUNT(*) AS n FROM loop_members WHERE key = ?',
   keysWithExpiredEntries: 'SELECT DISTINCT key FROM rolling_entries WHERE expires_at <= ?',
   sweepBuckets: 'DELETE FROM usage WHERE expires_at IS NOT NULL AND expires_at <= ?',
-  sweepIdleRolling:
-    'DELETE FROM usage WHERE expires_at IS NULL AND used = 0 AND NOT EXISTS (SELECT 1 FROM rolling_entries e WHERE e.key = usage.key)',
+  sweepIdleRolling: 'DELETE FROM usage WHERE expires_at IS NULL AND used = 0 AND NOT EXISTS (SELECT 1 FROM rolling_entries e WHERE e.key = usage.key)',
   sweepReservations: 'DELETE FROM reservations WHERE hold_until <= ?',
   sweepIdempotency: 'DELETE FROM idempotency WHERE expires_at <= ?',
   sweepMembers: 'DELETE FROM loop_members WHERE expires_at <= ?',

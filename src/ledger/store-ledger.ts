@@ -116,13 +116,16 @@ export class StoreLedger implements Ledger {
         rolling: c.window.kind === 'rolling',
       }));
       for (const charge of charges) store.hold(charge, input.requestId);
-      store.saveReservation({
-        requestId: input.requestId,
-        holdUntil: input.now + input.holdMs,
-        state: 'held',
-        idempotencyKey: input.idempotencyKey,
-        charges,
-      }, input.now);
+      store.saveReservation(
+        {
+          requestId: input.requestId,
+          holdUntil: input.now + input.holdMs,
+          state: 'held',
+          idempotencyKey: input.idempotencyKey,
+          charges,
+        },
+        input.now,
+      );
       if (input.idempotencyKey !== undefined) store.remember(input.idempotencyKey, input.requestId, input.now + IDEMPOTENCY_TTL_MS);
       return over >= 0 ? exceededOutcome(input, over, used[over], true) : { ok: true };
     });

@@ -10,7 +10,22 @@ export interface Rate {
 
 /** Stripe's zero-decimal currencies: an amount is whole units. */
 export const ZERO_DECIMAL: ReadonlySet<string> = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
 ]);
 
 /** Three-decimal currencies (amounts in thousandths). Stripe's exact list is unverified; this is the consistent one. */

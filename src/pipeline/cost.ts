@@ -44,11 +44,7 @@ export const estimateCost: Step = async (ctx, services) => {
   }
 };
 
-async function lookUpAmount(
-  ctx: CallContext,
-  services: Services,
-  estimate: Extract<CostEstimate, { kind: 'lookup' }>,
-): Promise<Refusal | undefined> {
+async function lookUpAmount(ctx: CallContext, services: Services, estimate: Extract<CostEstimate, { kind: 'lookup' }>): Promise<Refusal | undefined> {
   const failed = (why: string) =>
     costUnknown(
       ctx,

@@ -85,9 +85,8 @@ export function caPermits(ca: Ca, host: string): boolean {
 export function generateCa(opts: GenerateCaOptions = {}): { certPem: string; keyPem: string } {
   const validDays = opts.validDays ?? 365;
   if (!Number.isInteger(validDays) || validDays < 1) throw new Error('validDays must be a positive integer');
-  const { privateKey, publicKey } = opts.keyType === 'rsa'
-    ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { privateKey, publicKey } =
+    opts.keyType === 'rsa' ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }) : crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const now = Date.now();
   const extensions: ForgeExtension[] = [
     // pathLen 0: this CA signs leaves only, never another CA.

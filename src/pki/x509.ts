@@ -78,10 +78,7 @@ function signatureAlgorithm(key: crypto.KeyObject): Asn1 {
     case 'ec':
       return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [oid(ECDSA_WITH_SHA256)]);
     case 'rsa':
-      return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-        oid(SHA256_WITH_RSA),
-        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
-      ]);
+      return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [oid(SHA256_WITH_RSA), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]);
     default:
       throw new Error(`unsupported CA key type ${key.asymmetricKeyType ?? 'unknown'} (use EC or RSA)`);
   }

@@ -40,7 +40,11 @@ export class CelMeter {
 
 /** The same value with every nested JS array and Map replaced by a metered CEL list or map. */
 export function meteredView(value: unknown, meter: CelMeter): unknown {
-  if (Array.isArray(value)) return meteredList(value.map((v) => meteredView(v, meter)), meter);
+  if (Array.isArray(value))
+    return meteredList(
+      value.map((v) => meteredView(v, meter)),
+      meter,
+    );
   if (value instanceof Map) {
     return meteredMap(new Map([...value].map(([k, v]) => [k, meteredView(v, meter)])), meter);
   }

@@ -95,10 +95,7 @@ function checkExpr(expr: Expr | undefined, bound: ReadonlySet<string>, depth: nu
         return `nests comprehensions (all, exists, map, filter) more than ${MAX_COMPREHENSION_DEPTH} deep`;
       }
       const inner = new Set([...bound, c.iterVar, c.iterVar2, c.accuVar].filter(Boolean));
-      return (
-        firstProblem([c.iterRange, c.accuInit], bound, depth) ??
-        firstProblem([c.loopCondition, c.loopStep, c.result], inner, depth + 1)
-      );
+      return firstProblem([c.iterRange, c.accuInit], bound, depth) ?? firstProblem([c.loopCondition, c.loopStep, c.result], inner, depth + 1);
     }
     default:
       return undefined; // constants

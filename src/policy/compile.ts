@@ -63,9 +63,7 @@ function compileVendor(doc: EgressPolicy, entry: VendorEntry, pack: VendorPack):
     rules,
     evaluate: (input) => evaluateRules(rules, input, name, allowed),
     caps: (entry.caps ?? []).map((cap) => compileCap(cap, owner)),
-    ...(entry.loopBrake
-      ? { loopBrake: { maxIdentical: entry.loopBrake.maxIdentical, withinMs: parseDuration(entry.loopBrake.within) } }
-      : {}),
+    ...(entry.loopBrake ? { loopBrake: { maxIdentical: entry.loopBrake.maxIdentical, withinMs: parseDuration(entry.loopBrake.within) } } : {}),
     fx: new Map<string, Rate>(Object.entries(entry.fx ?? {}).map(([cur, rate]) => [cur, parseRate(rate)])),
   };
 }

@@ -28,13 +28,9 @@ export interface CompiledRule {
   check(input: RuleInput): RuleMiss | undefined;
 }
 
-export type RuleVerdict =
-  | { allowed: true; rule: string }
-  | { allowed: false; rule?: string; message: string };
+export type RuleVerdict = { allowed: true; rule: string } | { allowed: false; rule?: string; message: string };
 
-export type CapWindow =
-  | { kind: 'rolling'; ms: number; label: string }
-  | { kind: 'calendar'; unit: 'day' | 'week' | 'month'; timeZone: string; label: string };
+export type CapWindow = { kind: 'rolling'; ms: number; label: string } | { kind: 'calendar'; unit: 'day' | 'week' | 'month'; timeZone: string; label: string };
 
 export type CapLimit =
   | { kind: 'spend'; amount: number; currency: string } // integer minor units of `currency`

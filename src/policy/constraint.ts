@@ -156,7 +156,11 @@ function readPath(current: unknown, path: readonly PathStep[], from: number): un
 
 /** The key with an index where the list is crossed: `items.0.price`. */
 function crossingExample(path: readonly PathStep[], at: number): string {
-  const text = (steps: readonly PathStep[]) => steps.map((s) => (s === EVERY ? '[*]' : s)).join('.').replace(/\.\[\*\]/g, '[*]');
+  const text = (steps: readonly PathStep[]) =>
+    steps
+      .map((s) => (s === EVERY ? '[*]' : s))
+      .join('.')
+      .replace(/\.\[\*\]/g, '[*]');
   return `${text(path.slice(0, at))}.0.${text(path.slice(at))}`;
 }
 

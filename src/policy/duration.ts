@@ -16,9 +16,7 @@ const DURATION = /^([1-9][0-9]{0,5})(ms|s|m|h|d)$/;
 export function parseDuration(text: string): number {
   const match = typeof text === 'string' ? DURATION.exec(text) : null;
   if (!match) {
-    throw new Error(
-      `${JSON.stringify(text)} is not a duration: use a positive whole number and a unit ms, s, m, h or d (500ms, 60s, 1m, 24h, 7d)`,
-    );
+    throw new Error(`${JSON.stringify(text)} is not a duration: use a positive whole number and a unit ms, s, m, h or d (500ms, 60s, 1m, 24h, 7d)`);
   }
   return Number(match[1]) * UNIT_MS[match[2]];
 }

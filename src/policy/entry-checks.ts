@@ -80,8 +80,10 @@ function checkCaps(caps: readonly Cap[], path: string, report: Report, pack: Ven
   caps.forEach((cap, i) => {
     const at = childPath(path, i);
     if (cap.timeZone !== undefined) {
-      if (!isTimeZone(cap.timeZone)) report(childPath(at, 'timeZone'), `${JSON.stringify(cap.timeZone)} is not an IANA time zone (UTC, Europe/Paris, America/New_York)`);
-      else if (!isCalendarWindow(cap.window)) report(childPath(at, 'timeZone'), `applies only to calendar windows (${CALENDAR_WINDOWS.join(', ')}); a rolling window has no time zone`);
+      if (!isTimeZone(cap.timeZone))
+        report(childPath(at, 'timeZone'), `${JSON.stringify(cap.timeZone)} is not an IANA time zone (UTC, Europe/Paris, America/New_York)`);
+      else if (!isCalendarWindow(cap.window))
+        report(childPath(at, 'timeZone'), `applies only to calendar windows (${CALENDAR_WINDOWS.join(', ')}); a rolling window has no time zone`);
     }
     if (cap.maxSpend) attempt(childPath(childPath(at, 'maxSpend'), 'amount'), report, () => parseMajor(cap.maxSpend!.amount, cap.maxSpend!.currency));
     if (cap.operations) checkOperationIds(cap.operations, childPath(at, 'operations'), report, pack, false);

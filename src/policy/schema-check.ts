@@ -27,13 +27,16 @@ export function schemaProblems(validate: ValidateFunction, value: unknown): Fiel
   const errors = validate.errors ?? [];
   // A failed anyOf (`in: [string | number]`) reports each branch too; one line says it better.
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
-  return errors
-    .filter((e) => !anyOfs.some((prefix) => e.schemaPath.startsWith(prefix)))
-    .map((e) => toProblem(e, value));
+  return errors.filter((e) => !anyOfs.some((prefix) => e.schemaPath.startsWith(prefix))).map((e) => toProblem(e, value));
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list',
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
 };
 
 function toProblem(e: ErrorObject, root: unknown): FieldProblem {

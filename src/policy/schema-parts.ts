@@ -12,9 +12,7 @@ export interface CelRule {
 }
 
 /** Keys this schema adds to JSON Schema; ajv is told they are annotations, the CRD keeps them. */
-export const KUBERNETES_KEYWORDS = [
-  'x-kubernetes-validations', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
-] as const;
+export const KUBERNETES_KEYWORDS = ['x-kubernetes-validations', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys'] as const;
 
 export function cel(...rules: CelRule[]): { 'x-kubernetes-validations': CelRule[] } {
   return { 'x-kubernetes-validations': rules };

@@ -9,7 +9,11 @@ import { childPath } from './field-path.ts';
 
 const env = celEnv({ variables: { self: CelScalar.DYN } });
 type Program = (ctx: { self: unknown }) => unknown;
-interface Planned { rule: CelRule; check: Program; message?: Program }
+interface Planned {
+  rule: CelRule;
+  check: Program;
+  message?: Program;
+}
 
 interface SchemaNode {
   'x-kubernetes-validations'?: CelRule[];

@@ -14,8 +14,19 @@
 // is compiling the schema once at start (~0.45 s here).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  cel, DECIMAL_RULE, DECIMAL_VALUES_RULE, DNS_NAME, DURATION_RULE, EXACTLY_ONE_LIMIT, Hostname, LABEL, StringMap, Text,
-  uniqueRule, vendorRule, WINDOW_RULE,
+  cel,
+  DECIMAL_RULE,
+  DECIMAL_VALUES_RULE,
+  DNS_NAME,
+  DURATION_RULE,
+  EXACTLY_ONE_LIMIT,
+  Hostname,
+  LABEL,
+  StringMap,
+  Text,
+  uniqueRule,
+  vendorRule,
+  WINDOW_RULE,
 } from './schema-parts.ts';
 import { PolicyStatusSchema } from './status-schema.ts';
 
@@ -25,15 +36,18 @@ export const KIND = 'EgressPolicy';
 export const USE_CASE_ANNOTATION = 'keybrake.dev/use-case';
 
 const Strict = { additionalProperties: false } as const;
-const Enum = <T extends string>(values: readonly T[], description: string) =>
-  Type.Unsafe<T>({ type: 'string', enum: [...values], description });
+const Enum = <T extends string>(values: readonly T[], description: string) => Type.Unsafe<T>({ type: 'string', enum: [...values], description });
 
 export const FieldConstraintSchema = Type.Object(
   {
     max: Type.Optional(Type.Number()),
     min: Type.Optional(Type.Number()),
-    in: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Number()], { 'x-kubernetes-int-or-string': true }), { minItems: 1, maxItems: 256 })),
-    notIn: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Number()], { 'x-kubernetes-int-or-string': true }), { minItems: 1, maxItems: 256 })),
+    in: Type.Optional(
+      Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Number()], { 'x-kubernetes-int-or-string': true }), { minItems: 1, maxItems: 256 }),
+    ),
+    notIn: Type.Optional(
+      Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Number()], { 'x-kubernetes-int-or-string': true }), { minItems: 1, maxItems: 256 }),
+    ),
     present: Type.Optional(Type.Boolean()),
     matches: Type.Optional(Text(1024, { description: 'a regular expression the value must match' })),
   },
@@ -48,10 +62,12 @@ export const RuleSchema = Type.Object(
       maxItems: 64,
       description: 'operation ids of the vendor (refunds.create), or METHOD /path with * for one segment and a trailing **',
     }),
-    where: Type.Optional(Type.Record(Type.String(), FieldConstraintSchema, {
-      maxProperties: 32,
-      description: 'keys: dotted body paths (metadata.ticket_id) or header:Name',
-    })),
+    where: Type.Optional(
+      Type.Record(Type.String(), FieldConstraintSchema, {
+        maxProperties: 32,
+        description: 'keys: dotted body paths (metadata.ticket_id) or header:Name',
+      }),
+    ),
     cel: Type.Optional(Text(1000, { description: 'CEL over request.body, request.headers, request.path, request.method' })),
   },
   Strict,
@@ -77,13 +93,15 @@ export const CapSchema = Type.Object(
     timeZone: Type.Optional(Text(64, { description: 'IANA time zone of a calendar window; default UTC' })),
     maxSpend: Type.Optional(MoneySchema),
     maxRequests: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e12 })),
-    maxUnits: Type.Optional(Type.Object(
-      {
-        count: Type.Integer({ minimum: 1, maximum: 1e12 }),
-        unit: Text(32, { description: 'recipients, emails, segments or messages' }),
-      },
-      Strict,
-    )),
+    maxUnits: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1, maximum: 1e12 }),
+          unit: Text(32, { description: 'recipients, emails, segments or messages' }),
+        },
+        Strict,
+      ),
+    ),
     operations: Type.Optional(Type.Array(Text(128), { minItems: 1, maxItems: 64, description: 'only these operation ids count; omit for all' })),
     per: Type.Optional(Enum(['key', 'run'] as const, 'who the cap is per: the real credential (key, default) or the agent run id (run)')),
   },
@@ -131,17 +149,32 @@ export function vendorEntrySchema(vendorIds: readonly string[]) {
     {
       vendor: Type.String({ maxLength: 32, description: 'the vendor pack: stripe, twilio, resend, postmark, shopify', ...cel(vendorRule(vendorIds)) }),
       credential: Type.Object({ secretRef: SecretRefSchema }, Strict),
-      agentKeys: Type.Array(AgentKeySchema, { maxItems: 256, description: 'keybrake agent keys (by hash); revoke one by removing it', ...cel(uniqueRule('id', 'agent key ids'), uniqueRule('sha256', 'agent key hashes')) }),
+      agentKeys: Type.Array(AgentKeySchema, {
+        maxItems: 256,
+        description: 'keybrake agent keys (by hash); revoke one by removing it',
+        ...cel(uniqueRule('id', 'agent key ids'), uniqueRule('sha256', 'agent key hashes')),
+      }),
       caps: Type.Optional(Type.Array(CapSchema, { maxItems: 32, ...cel(uniqueRule('name', 'cap names')) })),
-      fx: Type.Optional({ ...StringMap(32, Type.String({ maxLength: 24 }), 'units of the cap currency per unit of another: {eur: "1.08"}'), ...cel(DECIMAL_VALUES_RULE) }),
+      fx: Type.Optional({
+        ...StringMap(32, Type.String({ maxLength: 24 }), 'units of the cap currency per unit of another: {eur: "1.08"}'),
+        ...cel(DECIMAL_VALUES_RULE),
+      }),
       loopBrake: Type.Optional(LoopBrakeSchema),
       rules: Type.Optional(Type.Array(RuleSchema, { maxItems: 128, ...cel(uniqueRule('name', 'rule names')) })),
       unitPrices: Type.Optional(UnitPricesSchema),
       maxCallMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Twilio: minutes assumed for a call without TimeLimit' })),
       hosts: Type.Optional(Type.Array(Hostname('a lowercase hostname'), { minItems: 1, maxItems: 16, description: "overrides the pack's hosts" })),
       // The same host shape the Shopify pack routes on (SHOP_HOST in src/vendors/shopify/index.ts).
-      shops: Type.Optional(Type.Array(Text(253, { pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.myshopify\\.com$', description: 'a shop host like acme.myshopify.com (lowercase)' }), { minItems: 1, maxItems: 64, description: 'Shopify: the shops this entry governs; any other shop is refused' })),
-      shopCurrency: Type.Optional(Type.String({ maxLength: 3, ...CURRENCY, description: 'Shopify: the shops\' currency, what amounts without a currency code are in' })),
+      shops: Type.Optional(
+        Type.Array(Text(253, { pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.myshopify\\.com$', description: 'a shop host like acme.myshopify.com (lowercase)' }), {
+          minItems: 1,
+          maxItems: 64,
+          description: 'Shopify: the shops this entry governs; any other shop is refused',
+        }),
+      ),
+      shopCurrency: Type.Optional(
+        Type.String({ maxLength: 3, ...CURRENCY, description: "Shopify: the shops' currency, what amounts without a currency code are in" }),
+      ),
     },
     Strict,
   );
@@ -150,17 +183,21 @@ export function vendorEntrySchema(vendorIds: readonly string[]) {
 export function policySpecSchema(vendorIds: readonly string[]) {
   return Type.Object(
     {
-      selector: Type.Optional(Type.Object(
-        { matchLabels: Type.Optional(StringMap(32, Type.String({ maxLength: 63 }))) },
-        { ...Strict, description: 'pods whose labels match run this policy (Kubernetes)' },
-      )),
+      selector: Type.Optional(
+        Type.Object(
+          { matchLabels: Type.Optional(StringMap(32, Type.String({ maxLength: 63 }))) },
+          { ...Strict, description: 'pods whose labels match run this policy (Kubernetes)' },
+        ),
+      ),
       enforcement: Type.Optional(Enum(['enforce', 'dryrun'] as const, 'dryrun evaluates everything and forwards anyway')),
       killed: Type.Optional(Type.Boolean({ description: 'true refuses every call of every pod running this policy' })),
       killReason: Type.Optional(Text(1024, { description: 'why spec.killed was set (shown in refusals and status)' })),
-      passthrough: Type.Optional(Type.Array(
-        Text(253, { pattern: PASSTHROUGH_HOST, description: 'a lowercase hostname or *.suffix pattern' }),
-        { maxItems: 64, description: 'hosts tunnelled untouched, after SSRF checks' },
-      )),
+      passthrough: Type.Optional(
+        Type.Array(Text(253, { pattern: PASSTHROUGH_HOST, description: 'a lowercase hostname or *.suffix pattern' }), {
+          maxItems: 64,
+          description: 'hosts tunnelled untouched, after SSRF checks',
+        }),
+      ),
       allowPrivatePassthrough: Type.Optional(Type.Boolean()),
       vendors: Type.Array(vendorEntrySchema(vendorIds), { maxItems: 16 }),
     },

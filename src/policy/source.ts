@@ -45,7 +45,13 @@ export class FeedPolicySource implements PolicySource {
     await feed.start(
       (docs) => {
         const verdict = loader.deliver(docs);
-        if (!verdict.ok && started) onError(new PolicyError(`policy from ${feed.description}${namesOf(docs)} refused; ${loader.current ? 'keeping the last good policy' : 'every call is refused'}`, verdict.problems));
+        if (!verdict.ok && started)
+          onError(
+            new PolicyError(
+              `policy from ${feed.description}${namesOf(docs)} refused; ${loader.current ? 'keeping the last good policy' : 'every call is refused'}`,
+              verdict.problems,
+            ),
+          );
         return verdict;
       },
       (err) => (started ? onError(err) : (firstFailure = err)),
@@ -70,8 +76,8 @@ export class FeedPolicySource implements PolicySource {
 
 /** " (EgressPolicy a, b)": the operator reading a refused reload in the log learns which policy it was, not only the file. */
 function namesOf(docs: PolicyDocuments): string {
-  const names = parsePolicyTexts(docs.documents).parsed
-    .map((d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name)
+  const names = parsePolicyTexts(docs.documents)
+    .parsed.map((d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name)
     .filter((n): n is string => typeof n === 'string' && n !== '');
   return names.length ? ` (EgressPolicy ${names.join(', ')})` : '';
 }

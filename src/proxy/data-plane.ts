@@ -59,7 +59,12 @@ export class DataPlane {
     const { limits, limitMetrics, log } = opts;
     this.#budget = new BodyBudget(limits.maxBufferedBytes);
     this.#server = net.createServer({ noDelay: true }, (socket) =>
-      guard(log, 'data-plane connection', () => this.#onConnection(socket), () => socket.destroy()),
+      guard(
+        log,
+        'data-plane connection',
+        () => this.#onConnection(socket),
+        () => socket.destroy(),
+      ),
     );
     this.#server.maxConnections = limits.maxConnections;
     this.#server.on('drop', () => limitMetrics.closed('max_connections'));
@@ -76,7 +81,14 @@ export class DataPlane {
     // Node enforces headersTimeout/requestTimeout from a checker it starts on 'listening'; this
     // server never listens (sockets are handed to it), so start the checker the same way.
     this.#http.emit('listening');
-    this.#http.on('request', (req, res) => guard(log, 'data-plane request', () => this.#onRequest(req, res), () => res.destroy()));
+    this.#http.on('request', (req, res) =>
+      guard(
+        log,
+        'data-plane request',
+        () => this.#onRequest(req, res),
+        () => res.destroy(),
+      ),
+    );
     this.#http.on('timeout', (socket: net.Socket) => {
       limitMetrics.closed('idle');
       socket.destroy();
@@ -240,7 +252,9 @@ export class DataPlane {
   #refuseConnect(socket: net.Socket, host: string, reason: string, status = 403): void {
     this.#auditConnection('CONNECT', host, reason);
     const body = `keybrake: ${reason}\n`;
-    socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   }
 
   #refuseTls(socket: net.Socket, host: string, reason: string): void {

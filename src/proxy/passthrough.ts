@@ -6,10 +6,25 @@ import net from 'node:net';
 
 const BLOCKED = new net.BlockList();
 for (const [addr, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(addr, prefix, 'ipv4');
-for (const [addr, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  BLOCKED.addSubnet(addr, prefix, 'ipv4');
+for (const [addr, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
   BLOCKED.addSubnet(addr, prefix, 'ipv6');
 }
 
@@ -21,10 +36,7 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /** Resolve and check; returns the address to dial, or the reason to refuse. */
-export async function resolvePassthrough(
-  host: string,
-  allowPrivate: boolean,
-): Promise<{ ok: true; address: string } | { ok: false; reason: string }> {
+export async function resolvePassthrough(host: string, allowPrivate: boolean): Promise<{ ok: true; address: string } | { ok: false; reason: string }> {
   let addresses: Array<{ address: string }>;
   try {
     addresses = net.isIP(host) ? [{ address: host }] : await dns.lookup(host, { all: true });

@@ -3,10 +3,7 @@
 // attacker-controlled: every length is bounds-checked, nothing throws, and the
 // bytes needed to reach a verdict are capped (see MAX_CLIENT_HELLO_WIRE_BYTES).
 
-export type ClientHelloResult =
-  | { kind: 'need-more' }
-  | { kind: 'not-tls' }
-  | { kind: 'hello'; serverName?: string; alpn?: string[] };
+export type ClientHelloResult = { kind: 'need-more' } | { kind: 'not-tls' } | { kind: 'hello'; serverName?: string; alpn?: string[] };
 
 const RECORD_HANDSHAKE = 22;
 const HANDSHAKE_CLIENT_HELLO = 1;

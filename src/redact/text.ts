@@ -47,7 +47,7 @@ function maskRun(run: string): string {
   const groups = parts.filter((_, k) => k % 2 === 0);
   const masked = new Set<number>(); // indexes into `groups`
   const keepFrom = new Map<number, number>(); // group index → digits of it kept at its end
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     let digits = '';
     let end = -1;
     for (let j = i; j < groups.length; j++) {

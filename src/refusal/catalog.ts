@@ -36,11 +36,7 @@ export const REFUSALS = {
       `keybrake kill switch is on since ${k.since ?? 'startup'}: ${k.reason ?? 'no reason given'}. ` +
       'No call is forwarded until an operator revives it; stop retrying.',
   ),
-  noPolicy: entry(
-    403,
-    'keybrake_no_policy',
-    (why: string) => `keybrake refuses every call: ${why}. Nothing is forwarded until a policy loads; stop retrying.`,
-  ),
+  noPolicy: entry(403, 'keybrake_no_policy', (why: string) => `keybrake refuses every call: ${why}. Nothing is forwarded until a policy loads; stop retrying.`),
   hostNotGoverned: entry(
     403,
     'keybrake_host_not_governed',
@@ -49,11 +45,16 @@ export const REFUSALS = {
   internalError: entry(403, 'keybrake_internal_error', () => 'keybrake failed to evaluate this call, so it was not forwarded.'),
 
   // Reading the request.
-  hostMismatch: entry(403, 'keybrake_host_mismatch', (hostHeader: string, host: string) => `Host header "${hostHeader}" does not match the TLS server name ${host}.`),
+  hostMismatch: entry(
+    403,
+    'keybrake_host_mismatch',
+    (hostHeader: string, host: string) => `Host header "${hostHeader}" does not match the TLS server name ${host}.`,
+  ),
   methodOverride: entry(
     400,
     'keybrake_method_override',
-    (header: string, method: string) => `The ${header} header is refused: keybrake judges the method on the request line (${method}). Send the real method instead.`,
+    (header: string, method: string) =>
+      `The ${header} header is refused: keybrake judges the method on the request line (${method}). Send the real method instead.`,
   ),
   compressedBody: entry(
     415,
@@ -61,7 +62,11 @@ export const REFUSALS = {
     (encoding: string) => `Compressed request bodies (${encoding}) are refused: keybrake must read the body to enforce policy. Send it uncompressed.`,
   ),
   incompleteBody: entry(400, 'keybrake_incomplete_body', () => 'The request body ended early; a partial body is never evaluated.'),
-  bodyTooLarge: entry(413, 'keybrake_body_too_large', (maxBody: number) => `The request body is over keybrake's limit of ${maxBody} bytes, so it was not forwarded.`),
+  bodyTooLarge: entry(
+    413,
+    'keybrake_body_too_large',
+    (maxBody: number) => `The request body is over keybrake's limit of ${maxBody} bytes, so it was not forwarded.`,
+  ),
   /** The shared body budget is spent (the one 503: the SDK may retry, and a retry may well pass). */
   busy: entry(
     503,

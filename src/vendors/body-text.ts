@@ -17,7 +17,10 @@ export function decodeBodyText(body: Uint8Array): BodyText {
     return { ok: false, message: 'the request body is not valid UTF-8' };
   }
   if (text.startsWith(BOM)) {
-    return { ok: false, message: 'the request body starts with a byte-order mark (EF BB BF), which the vendor would read as part of the first name; send the body without it' };
+    return {
+      ok: false,
+      message: 'the request body starts with a byte-order mark (EF BB BF), which the vendor would read as part of the first name; send the body without it',
+    };
   }
   return { ok: true, text };
 }

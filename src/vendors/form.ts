@@ -16,9 +16,7 @@ export interface FormOptions {
   maxList?: number;
 }
 
-export type FormResult =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; message: string; param?: string };
+export type FormResult = { ok: true; value: Record<string, unknown> } | { ok: false; message: string; param?: string };
 
 const DEFAULT_MAX_PARAMS = 2000;
 const DEFAULT_MAX_DEPTH = 8;

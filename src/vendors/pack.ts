@@ -40,8 +40,7 @@ export interface OperationPart {
 
 export type ParseResult =
   /** `idempotencyKey`: a retry key the body carries (Shopify's @idempotent), used when no Idempotency-Key header is sent. */
-  | { ok: true; body: ParsedBody; parts?: OperationPart[]; idempotencyKey?: string }
-  | { ok: false; refusal: Refusal };
+  { ok: true; body: ParsedBody; parts?: OperationPart[]; idempotencyKey?: string } | { ok: false; refusal: Refusal };
 
 /** A refusal before anything is forwarded; packs render it in the vendor's error shape. */
 import type { Refusal } from '../refusal/catalog.ts';

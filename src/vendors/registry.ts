@@ -7,13 +7,7 @@ import { resendPack } from './resend/index.ts';
 import { postmarkPack } from './postmark/index.ts';
 import { shopifyPack } from './shopify/index.ts';
 
-const PACKS: readonly VendorPack[] = [
-  stripePack,
-  twilioPack,
-  resendPack,
-  postmarkPack,
-  shopifyPack,
-];
+const PACKS: readonly VendorPack[] = [stripePack, twilioPack, resendPack, postmarkPack, shopifyPack];
 
 const byId = new Map(PACKS.map((p) => [p.id, p]));
 const byHost = new Map(PACKS.flatMap((p) => p.hosts.map((h) => [h.toLowerCase(), p] as const)));

@@ -51,11 +51,7 @@ function e164(destination: string): string | undefined {
  * the number that lists this price, else `default`. Returns where it came from
  * so refusals can say which table was used.
  */
-export function lookupUnitPrice(
-  prices: UnitPrices | undefined,
-  name: string,
-  destination?: string,
-): { price: string; from: string } | undefined {
+export function lookupUnitPrice(prices: UnitPrices | undefined, name: string, destination?: string): { price: string; from: string } | undefined {
   const number = destination === undefined ? undefined : e164(destination);
   if (prices?.byCountry && number) {
     const matches = Object.keys(prices.byCountry)

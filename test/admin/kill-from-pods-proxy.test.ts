@@ -40,7 +40,10 @@ const post = (path: string, headers: Record<string, string>, body?: string) =>
   new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: (relay.address() as net.AddressInfo).port, method: 'POST', path, headers }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (text += c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject).end(body);
   });

@@ -87,8 +87,7 @@ describe('ProxyMetrics', () => {
 
   it('shows the kill on the series of its source, from a fixed set, and clears it on revive', async () => {
     const m = new ProxyMetrics();
-    const killed = async () =>
-      Object.fromEntries((await scrape(m)).filter((x) => x.name === 'keybrake_killed').map((x) => [x.labels.reason, x.value]));
+    const killed = async () => Object.fromEntries((await scrape(m)).filter((x) => x.name === 'keybrake_killed').map((x) => [x.labels.reason, x.value]));
     expect(await killed()).toEqual({ api: 0, alertmanager: 0, policy: 0, restart: 0 });
     m.setKilled('alertmanager');
     expect(await killed()).toEqual({ api: 0, alertmanager: 1, policy: 0, restart: 0 });

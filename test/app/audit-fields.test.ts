@@ -68,7 +68,10 @@ describe('audit and ledger fields', () => {
 
   it('a charge refused by a rule records the amount and currency its body stated', async () => {
     const stripe = stripeViaConnect(agent.key, h.port, h.caPem, { maxNetworkRetries: 0 });
-    const refused = await stripe.charges.create({ amount: 9000, currency: 'usd', source: 'tok_visa' }).then(() => 'forwarded', (e: Error) => e.message);
+    const refused = await stripe.charges.create({ amount: 9000, currency: 'usd', source: 'tok_visa' }).then(
+      () => 'forwarded',
+      (e: Error) => e.message,
+    );
     expect(refused).not.toBe('forwarded');
     const row = await eventually(async () => {
       const rows = (await pgRows()).filter((r) => r.decision === 'denied');

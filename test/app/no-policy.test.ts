@@ -53,7 +53,10 @@ afterEach(async () => {
 
 async function refusalCode(): Promise<string | undefined> {
   const stripe = stripeViaConnect('kb_not_a_real_key', proxy.address.port, caPem, { maxNetworkRetries: 0 });
-  const err = await stripe.refunds.create({ charge: 'ch_1', amount: 100 }).then(() => undefined, (e: { code?: string }) => e);
+  const err = await stripe.refunds.create({ charge: 'ch_1', amount: 100 }).then(
+    () => undefined,
+    (e: { code?: string }) => e,
+  );
   return err?.code;
 }
 
@@ -61,7 +64,10 @@ describe('a proxy with no policy yet', () => {
   it('refuses every vendor call with a Stripe-shaped keybrake_no_policy error', async () => {
     const stripe = stripeViaConnect('kb_not_a_real_key', proxy.address.port, caPem, { maxNetworkRetries: 0 });
     const err = (await stripe.refunds.create({ charge: 'ch_1', amount: 100 }).catch((e: unknown) => e)) as {
-      code?: string; statusCode?: number; message?: string; headers?: Record<string, string>;
+      code?: string;
+      statusCode?: number;
+      message?: string;
+      headers?: Record<string, string>;
     };
     expect(err.code).toBe('keybrake_no_policy');
     expect(err.statusCode).toBe(403);

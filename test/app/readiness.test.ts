@@ -83,7 +83,10 @@ describe('the Redis ledger going down', () => {
     const address = `redis://127.0.0.1:${redis.port}`;
     expect(down.problems).toEqual([expect.objectContaining({ check: 'ledger', message: expect.stringContaining(address) })]);
     const stripe = stripeViaConnect(agent.key, h.port, h.caPem, { maxNetworkRetries: 0 });
-    const refused = await stripe.charges.create({ amount: 100, currency: 'usd', source: 'tok_visa' }).then(() => 'forwarded', (e: Error) => e.message);
+    const refused = await stripe.charges.create({ amount: 100, currency: 'usd', source: 'tok_visa' }).then(
+      () => 'forwarded',
+      (e: Error) => e.message,
+    );
     expect(refused).toContain('ledger');
     const logged = await eventually(() => {
       const line = h.lines.find((l) => l.msg === 'ledger unavailable: refusing a billable call');

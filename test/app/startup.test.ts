@@ -24,11 +24,16 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const base = (stateDir: string) => [
   'proxy',
-  '--policy', path.join(tmp, 'policy.yaml'),
-  '--ca-cert', path.join(tmp, 'ca.crt'),
-  '--ca-key', path.join(tmp, 'ca.key'),
-  '--secrets-dir', path.join(tmp, 'secrets'),
-  '--state-dir', path.join(tmp, stateDir),
+  '--policy',
+  path.join(tmp, 'policy.yaml'),
+  '--ca-cert',
+  path.join(tmp, 'ca.crt'),
+  '--ca-key',
+  path.join(tmp, 'ca.key'),
+  '--secrets-dir',
+  path.join(tmp, 'secrets'),
+  '--state-dir',
+  path.join(tmp, stateDir),
 ];
 
 async function occupy(): Promise<{ port: number; close(): Promise<void> }> {
@@ -109,8 +114,13 @@ describe('--max-body is a size, and it is enforced', () => {
         const body = `charge=ch_1&amount=100&metadata[ticket_id]=T-1&metadata[pad]=${'x'.repeat(3_000_000)}`;
         const status = await new Promise<number>((resolve, reject) => {
           const req = https.request(
-            { host: 'api.stripe.com', path: '/v1/refunds', method: 'POST', agent: connectAgent(h.port, h.caPem),
-              headers: { authorization: `Bearer ${agent.key}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            {
+              host: 'api.stripe.com',
+              path: '/v1/refunds',
+              method: 'POST',
+              agent: connectAgent(h.port, h.caPem),
+              headers: { authorization: `Bearer ${agent.key}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+            },
             (res) => (res.resume(), resolve(res.statusCode ?? 0)),
           );
           req.on('error', reject);

@@ -45,9 +45,7 @@ function commandBehaviour(target: () => string[], seeded: () => AuditRecord[]): 
   it('spend --by use-case prints a readable table with totals in major units', async () => {
     const run = await audit(['spend', '--since', '24h', '--by', 'use-case', ...target()]);
     expect(run.code).toBe(0);
-    expect(run.out).toBe(
-      ['USE CASE   TOTAL  CALLS', 'refunds    €3.00      1', 'refunds   $48.50      4', 'notify     $1.69      2', ''].join('\n'),
-    );
+    expect(run.out).toBe(['USE CASE   TOTAL  CALLS', 'refunds    €3.00      1', 'refunds   $48.50      4', 'notify     $1.69      2', ''].join('\n'));
   });
 
   it('spend --by run, operation and vendor total only the money that left', async () => {
@@ -97,7 +95,9 @@ function commandBehaviour(target: () => string[], seeded: () => AuditRecord[]): 
     expect(header).toBe(
       'time,run_id,use_case,vendor,operation,decision,rule,currency,amount,amount_formatted,cap_currency,cost_cap,cost_cap_formatted,upstream_status,latency_ms,reason,event_id',
     );
-    expect(row).toBe(`${seeded()[5]!.time},run-3,notify,twilio,messages.create,killed,partial-refunds,usd,79,$0.79,,,,,12.5,killed by api,${seeded()[5]!.eventId}`);
+    expect(row).toBe(
+      `${seeded()[5]!.time},run-3,notify,twilio,messages.create,killed,partial-refunds,usd,79,$0.79,,,,,12.5,killed by api,${seeded()[5]!.eventId}`,
+    );
     expect(end).toBe('');
 
     const table = await audit(['calls', '--run', 'run-2', ...target()]);
@@ -119,7 +119,10 @@ describe('keybrake audit against SQLite (--state-dir)', () => {
   beforeAll(async () => {
     records = await seed(await openSqliteSink({ file: path.join(root, 'state', 'audit.db'), log: captureLog().log }));
   });
-  commandBehaviour(() => ['--state-dir', path.join(root, 'state')], () => records);
+  commandBehaviour(
+    () => ['--state-dir', path.join(root, 'state')],
+    () => records,
+  );
 
   it('explains a missing database and a wrong flag', async () => {
     const missing = await audit(['spend', '--state-dir', path.join(root, 'nowhere')]);
@@ -142,5 +145,8 @@ describe('keybrake audit against PostgreSQL (--db postgres://…)', () => {
     records = await seed(await openPostgresSink({ url: server.url, stateDir: path.join(root, 'pg-state'), log: captureLog().log }));
   });
   afterAll(() => server?.cleanup());
-  commandBehaviour(() => ['--db', server.url], () => records);
+  commandBehaviour(
+    () => ['--db', server.url],
+    () => records,
+  );
 });

@@ -45,7 +45,10 @@ async function storedIds(records: readonly AuditRecord[]): Promise<string[]> {
 }
 
 const spoolExists = (dir: string): Promise<boolean> =>
-  fs.access(path.join(dir, SPOOL_FILE)).then(() => true, () => false);
+  fs.access(path.join(dir, SPOOL_FILE)).then(
+    () => true,
+    () => false,
+  );
 
 describe('PostgreSQL audit sink', () => {
   it('stores one row per event id, however often a record is written', async () => {

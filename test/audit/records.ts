@@ -47,7 +47,16 @@ export function seedRecords(now: number): AuditRecord[] {
     record({ time: ago(120), runId: 'run-2', amount: 5000, operation: 'charges.create', upstreamStatus: 402 }),
     record({ time: ago(50), amount: 300, currency: 'eur', operation: 'payment_intents.create' }),
     record({ time: ago(2 * 24 * 60), amount: 10000 }),
-    record({ time: ago(70), useCase: 'notify', policy: 'notify', vendor: 'resend', operation: 'emails.send', host: 'api.resend.com', runId: 'run-4', amount: 90 }),
+    record({
+      time: ago(70),
+      useCase: 'notify',
+      policy: 'notify',
+      vendor: 'resend',
+      operation: 'emails.send',
+      host: 'api.resend.com',
+      runId: 'run-4',
+      amount: 90,
+    }),
     record({ time: ago(15), runId: 'run-2', amount: 400, decision: 'error', reason: 'upstream error: socket hang up', upstreamStatus: undefined }),
     record({ time: ago(25), method: 'GET', path: '/v1/balance', operation: 'balance.retrieve', amount: undefined, currency: undefined, rule: 'reads' }),
   ];
@@ -72,6 +81,10 @@ export function captureLog(): CapturedLog {
   return {
     log: pino({ level: 'debug' }, stream),
     text,
-    lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }

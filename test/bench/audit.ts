@@ -17,8 +17,24 @@ import { openSqliteSink } from '../../src/audit/sqlite-sink.ts';
 import { parseExposition, sampleValue } from '../helpers/exposition.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import {
-  BENCH_SECRETS, CHARGE_AMOUNT, benchAgentKey, benchSeconds, chargeHeaders, median, ms, printTable, rate, ratio,
-  runWrk, startKeybrake, startUpstream, tempDir, tenRulePolicy, us, type KeybrakeProcess, type LoadResult,
+  BENCH_SECRETS,
+  CHARGE_AMOUNT,
+  benchAgentKey,
+  benchSeconds,
+  chargeHeaders,
+  median,
+  ms,
+  printTable,
+  rate,
+  ratio,
+  runWrk,
+  startKeybrake,
+  startUpstream,
+  tempDir,
+  tenRulePolicy,
+  us,
+  type KeybrakeProcess,
+  type LoadResult,
 } from './lib.ts';
 
 const RECORDS = 50_000;
@@ -44,12 +60,30 @@ function benchRecords(n: number): AuditRecord[] {
   const start = Date.now();
   const sha = crypto.createHash('sha256').update('bench').digest('hex');
   return Array.from({ length: n }, (_, i) => ({
-    eventId: crypto.randomUUID(), time: new Date(start + i).toISOString(), namespace: 'agents', pod: 'bench-0',
-    policy: 'bench-commerce-agent', useCase: 'commerce', runId: `run_bench_${i % 100}`, vendor: 'stripe',
-    operation: 'charges.create', method: 'POST', host: 'api.stripe.com', path: '/v1/charges', decision: 'allowed',
-    rule: 'usd-charges-for-orders', amount: CHARGE_AMOUNT, currency: 'usd', costCap: CHARGE_AMOUNT, capCurrency: 'usd',
-    upstreamStatus: 200, vendorRequestId: `req_bench_${i}`, latencyMs: 0.9, idempotencyKey: `bench-${i}`,
-    agentKeyId: 'bench-agent', bodySha256: sha,
+    eventId: crypto.randomUUID(),
+    time: new Date(start + i).toISOString(),
+    namespace: 'agents',
+    pod: 'bench-0',
+    policy: 'bench-commerce-agent',
+    useCase: 'commerce',
+    runId: `run_bench_${i % 100}`,
+    vendor: 'stripe',
+    operation: 'charges.create',
+    method: 'POST',
+    host: 'api.stripe.com',
+    path: '/v1/charges',
+    decision: 'allowed',
+    rule: 'usd-charges-for-orders',
+    amount: CHARGE_AMOUNT,
+    currency: 'usd',
+    costCap: CHARGE_AMOUNT,
+    capCurrency: 'usd',
+    upstreamStatus: 200,
+    vendorRequestId: `req_bench_${i}`,
+    latencyMs: 0.9,
+    idempotencyKey: `bench-${i}`,
+    agentKeyId: 'bench-agent',
+    bodySha256: sha,
   }));
 }
 
@@ -81,7 +115,9 @@ interface SinkRun {
 
 /** (a) RECORDS records into each store, SINK_RUNS times, a fresh database each run. */
 async function sinkRates(pgUrl: string): Promise<void> {
-  console.log(`\naudit records into each store through its sink (queue, ${DEFAULT_QUEUE_LIMITS.batchSize}-record batches), ${RECORDS.toLocaleString('en-US')} records, ${SINK_RUNS} runs`);
+  console.log(
+    `\naudit records into each store through its sink (queue, ${DEFAULT_QUEUE_LIMITS.batchSize}-record batches), ${RECORDS.toLocaleString('en-US')} records, ${SINK_RUNS} runs`,
+  );
   const log = pino({ level: 'warn' });
   const dir = tempDir('keybrake-bench-audit-');
   const runs: Record<string, SinkRun[]> = { sqlite: [], postgres: [] };
@@ -108,11 +144,20 @@ async function sinkRates(pgUrl: string): Promise<void> {
     ['store', 'records/s (median)', 'slowest run', 'fastest run', 'flushed in (median)', 'stored/written', 'dropped'],
     Object.entries(runs).map(([store, r]) => {
       const perSec = r.map((x) => (RECORDS / x.ms) * 1000);
-      return [store, rate(median(perSec)), rate(Math.min(...perSec)), rate(Math.max(...perSec)), ms(median(r.map((x) => x.ms))),
-        r.map((x) => `${x.stored}/${RECORDS}`).join(' '), String(r.reduce((n, x) => n + x.dropped, 0))];
+      return [
+        store,
+        rate(median(perSec)),
+        rate(Math.min(...perSec)),
+        rate(Math.max(...perSec)),
+        ms(median(r.map((x) => x.ms))),
+        r.map((x) => `${x.stored}/${RECORDS}`).join(' '),
+        String(r.reduce((n, x) => n + x.dropped, 0)),
+      ];
     }),
   );
-  console.log('(SQLite: WAL, synchronous=NORMAL, one transaction per batch; PostgreSQL: one multi-row INSERT … ON CONFLICT DO NOTHING per batch, test cluster with fsync=off)');
+  console.log(
+    '(SQLite: WAL, synchronous=NORMAL, one transaction per batch; PostgreSQL: one multi-row INSERT … ON CONFLICT DO NOTHING per batch, test cluster with fsync=off)',
+  );
 }
 
 async function createDatabase(adminUrl: string, url: string): Promise<void> {
@@ -135,7 +180,9 @@ interface Contender {
 /** (b) One proxy per audit setting, all up at once; wrk rounds interleaved so background load hits each alike. */
 async function proxyWithSinks(pg: TestPostgres): Promise<void> {
   const seconds = benchSeconds(2);
-  console.log(`\nkeybrake throughput by audit store, --ledger memory, ten-rule policy, wrk -t1 -c${CONNECTIONS}, ${WRK_ROUNDS} interleaved rounds of ${seconds} s`);
+  console.log(
+    `\nkeybrake throughput by audit store, --ledger memory, ten-rule policy, wrk -t1 -c${CONNECTIONS}, ${WRK_ROUNDS} interleaved rounds of ${seconds} s`,
+  );
   const upstream = await startUpstream();
   const agent = benchAgentKey();
   const pgDb = `${pg.url}_proxy`;
@@ -152,7 +199,16 @@ async function proxyWithSinks(pg: TestPostgres): Promise<void> {
     for (let round = 0; round < WRK_ROUNDS; round++) {
       // Each round starts with the next contender: none always runs right after the same one.
       for (const c of [...contenders.slice(round % contenders.length), ...contenders.slice(0, round % contenders.length)]) {
-        c.results.push(await runWrk({ port: c.kb.port, headers: chargeHeaders(agent.key), connections: CONNECTIONS, durationSec: seconds, warmupSec: round === 0 ? 1 : 0, serverPid: c.kb.pid }));
+        c.results.push(
+          await runWrk({
+            port: c.kb.port,
+            headers: chargeHeaders(agent.key),
+            connections: CONNECTIONS,
+            durationSec: seconds,
+            warmupSec: round === 0 ? 1 : 0,
+            serverPid: c.kb.pid,
+          }),
+        );
       }
     }
     await reportProxy(contenders);
@@ -186,9 +242,16 @@ async function reportProxy(contenders: Contender[]): Promise<void> {
     const { dropped, spooled } = await sinkCounters(c.kb);
     const sum = (pick: (r: LoadResult) => number) => c.results.reduce((n, r) => n + pick(r), 0);
     rows.push([
-      c.name, rate(median(c.results.map((r) => r.rps))), ms(median(c.results.map((r) => r.p50Ms))), ms(median(c.results.map((r) => r.p99Ms))),
-      us(median(c.results.map((r) => r.cpuUsPerRequest))), String(sum((r) => r.non2xx)),
-      sum((r) => r.requests).toLocaleString('en-US'), await storedRows(c), String(dropped), String(spooled),
+      c.name,
+      rate(median(c.results.map((r) => r.rps))),
+      ms(median(c.results.map((r) => r.p50Ms))),
+      ms(median(c.results.map((r) => r.p99Ms))),
+      us(median(c.results.map((r) => r.cpuUsPerRequest))),
+      String(sum((r) => r.non2xx)),
+      sum((r) => r.requests).toLocaleString('en-US'),
+      await storedRows(c),
+      String(dropped),
+      String(spooled),
     ]);
   }
   printTable(['audit store', 'req/s (median)', 'p50', 'p99', 'CPU/req', 'non-2xx', 'requests', 'rows stored', 'dropped', 'spooled'], rows);

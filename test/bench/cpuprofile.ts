@@ -45,8 +45,16 @@ export function packageOf(url: string, functionName: string): string {
   }
   if (url.startsWith('node:')) return 'node:internal';
   const src = url.indexOf('/src/');
-  if (src >= 0) return `src/${url.slice(src + 5).split('/')[0].replace(/\.ts$/, '')}`;
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  if (src >= 0)
+    return `src/${url
+      .slice(src + 5)
+      .split('/')[0]
+      .replace(/\.ts$/, '')}`;
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 /** `skipMs`: leave out the first milliseconds of the profile (module loading, startup, warm-up). */
@@ -94,7 +102,11 @@ export function summarizeProfile(profile: CpuProfile, top = 25, skipMs = 0): Pro
 
 export function formatSummary(s: ProfileSummary, packagesShown = 15): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
-  const lines = [`profile (after the skipped start): ${(s.totalMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(1)} s (${pct(s.busyMs / s.totalMs).trim()})`, '', 'share of busy time per package:'];
+  const lines = [
+    `profile (after the skipped start): ${(s.totalMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(1)} s (${pct(s.busyMs / s.totalMs).trim()})`,
+    '',
+    'share of busy time per package:',
+  ];
   for (const p of s.packages.slice(0, packagesShown)) lines.push(`  ${pct(p.share)}  ${p.name}`);
   lines.push('', 'top functions by self time (share of busy time):');
   for (const f of s.functions) lines.push(`  ${pct(f.share)}  ${f.name}  ${f.where}`);

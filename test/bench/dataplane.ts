@@ -11,9 +11,23 @@
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import {
-  BENCH_SECRETS, CORES, FLOOR_MODES, REAL_STRIPE_KEY, STRIPE_HOST,
-  benchAgentKey, benchSeconds, chargeHeaders, nginxInstalled, rssMiB,
-  runOpenLoop, runWrk, startHeaderSwapProxy, startNodeFloor, startKeybrake, startUpstream, tenRulePolicy,
+  BENCH_SECRETS,
+  CORES,
+  FLOOR_MODES,
+  REAL_STRIPE_KEY,
+  STRIPE_HOST,
+  benchAgentKey,
+  benchSeconds,
+  chargeHeaders,
+  nginxInstalled,
+  rssMiB,
+  runOpenLoop,
+  runWrk,
+  startHeaderSwapProxy,
+  startNodeFloor,
+  startKeybrake,
+  startUpstream,
+  tenRulePolicy,
   type BenchUpstream,
 } from './lib.ts';
 import { reportDataPlane, type Row } from './dataplane-report.ts';
@@ -31,7 +45,9 @@ export async function run(): Promise<void> {
   const seconds = benchSeconds(10);
   console.log(`\n== data plane: Stripe charges.create form POSTs, keep-alive, wrk -t1 -c${CONNECTIONS}, ${seconds} s each, then a paced ${FIXED_RATE} req/s`);
   const upstream = await startUpstream();
-  console.log(`   upstream: ${upstream.kind}, one worker, fixed charge JSON, on core ${CORES.load}; servers measured on core ${CORES.server} (--workers 2: unpinned)`);
+  console.log(
+    `   upstream: ${upstream.kind}, one worker, fixed charge JSON, on core ${CORES.load}; servers measured on core ${CORES.server} (--workers 2: unpinned)`,
+  );
   const only = process.env.KEYBRAKE_BENCH_ONLY?.split(',').map((s) => s.trim());
   const stores: { redis?: TestRedis; pg?: TestPostgres } = {};
   const rows: Row[] = [];
@@ -67,7 +83,11 @@ function contenders(upstream: BenchUpstream, stores: { redis?: TestRedis; pg?: T
   const agent = benchAgentKey();
   const agentHeaders = chargeHeaders(agent.key);
   const authorization = `Bearer ${REAL_STRIPE_KEY}`;
-  const keybrake = (name: string, note: string, o: { ledger: () => Promise<string> | string; audit: () => Promise<string> | string; spendCap?: boolean; args?: string[]; unpinned?: boolean }): Contender => ({
+  const keybrake = (
+    name: string,
+    note: string,
+    o: { ledger: () => Promise<string> | string; audit: () => Promise<string> | string; spendCap?: boolean; args?: string[]; unpinned?: boolean },
+  ): Contender => ({
     name,
     note,
     start: async () => {
@@ -87,7 +107,13 @@ function contenders(upstream: BenchUpstream, stores: { redis?: TestRedis; pg?: T
     {
       name: 'direct',
       note: 'the upstream itself (wrk on the other core)',
-      start: async () => ({ port: upstream.port, pid: upstream.pid ?? 0, headers: chargeHeaders(REAL_STRIPE_KEY), loadCore: CORES.server, close: async () => {} }),
+      start: async () => ({
+        port: upstream.port,
+        pid: upstream.pid ?? 0,
+        headers: chargeHeaders(REAL_STRIPE_KEY),
+        loadCore: CORES.server,
+        close: async () => {},
+      }),
     },
     {
       name: 'nginx',

@@ -107,8 +107,14 @@ async function trial(b: Bench, fire: Trigger): Promise<{ closedMs: number; answe
 function heldCall(b: Bench): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port: b.proxy.port, servername: 'api.stripe.com', ca: b.proxy.caPem, agent: false,
-      method: 'GET', path: '/v1/customers', headers: { host: 'api.stripe.com', authorization: `Bearer ${b.agent.key}` },
+      host: '127.0.0.1',
+      port: b.proxy.port,
+      servername: 'api.stripe.com',
+      ca: b.proxy.caPem,
+      agent: false,
+      method: 'GET',
+      path: '/v1/customers',
+      headers: { host: 'api.stripe.com', authorization: `Bearer ${b.agent.key}` },
     });
     req.on('socket', (s) => s.once('close', () => resolve(process.hrtime.bigint())));
     req.on('response', () => reject(new Error('the held call got a response: the kill did not cut it')));
@@ -201,10 +207,7 @@ function formatRow(label: string, samplesMs: readonly number[]): string {
 /** The bench entry point (`npm run bench` calls it through test/bench/run.ts). */
 export async function run(): Promise<void> {
   const results = await measureKillLatency();
-  const rows = results.flatMap((r) => [
-    formatRow(`${r.trigger} → connection closed`, r.samplesMs),
-    formatRow(`${r.trigger} → 200 answered`, r.answeredMs),
-  ]);
+  const rows = results.flatMap((r) => [formatRow(`${r.trigger} → connection closed`, r.samplesMs), formatRow(`${r.trigger} → 200 answered`, r.answeredMs)]);
   console.log(
     `\nkill latency over ${TRIALS} trials per trigger (after ${WARMUP_TRIALS} warm-up): real \`keybrake proxy\` process,\n` +
       "agent call held in flight at the fake vendor, keep-alive admin client; 'answered' includes persisting the kill\n" +

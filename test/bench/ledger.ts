@@ -7,8 +7,23 @@ import { openLedger } from '../../src/ledger/open.ts';
 import type { CapCharge, Ledger } from '../../src/ledger/ledger.ts';
 import { startRedis } from '../helpers/redis.ts';
 import {
-  BENCH_SECRETS, benchAgentKey, benchSeconds, chargeHeaders, ms, us, printTable, rate, ratio,
-  runWrk, startKeybrake, startUpstream, summarize, tempDir, tenRulePolicy, CHARGE_AMOUNT, type LoadResult,
+  BENCH_SECRETS,
+  benchAgentKey,
+  benchSeconds,
+  chargeHeaders,
+  ms,
+  us,
+  printTable,
+  rate,
+  ratio,
+  runWrk,
+  startKeybrake,
+  startUpstream,
+  summarize,
+  tempDir,
+  tenRulePolicy,
+  CHARGE_AMOUNT,
+  type LoadResult,
 } from './lib.ts';
 
 const CONCURRENCY = 32;
@@ -80,10 +95,16 @@ async function proxyWithCaps(seconds: number): Promise<void> {
   const agent = benchAgentKey();
   const results: Array<[string, LoadResult]> = [];
   try {
-    for (const [name, caps] of [['no caps', false], ['two caps', true]] as const) {
+    for (const [name, caps] of [
+      ['no caps', false],
+      ['two caps', true],
+    ] as const) {
       const kb = await startKeybrake({ policyYaml: tenRulePolicy(agent.sha256, { caps }), upstream, secrets: BENCH_SECRETS, ledger: 'sqlite' });
       try {
-        results.push([name, await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), connections: CONCURRENCY, durationSec: seconds, warmupSec: 2, serverPid: kb.pid })]);
+        results.push([
+          name,
+          await runWrk({ port: kb.port, headers: chargeHeaders(agent.key), connections: CONCURRENCY, durationSec: seconds, warmupSec: 2, serverPid: kb.pid }),
+        ]);
       } finally {
         await kb.close();
       }

@@ -8,7 +8,16 @@
 import fs from 'node:fs';
 import tls from 'node:tls';
 import {
-  BENCH_SECRETS, benchAgentKey, benchSeconds, chargeHeaders, ms, printTable, runOpenLoop, startKeybrake, startUpstream, tenRulePolicy,
+  BENCH_SECRETS,
+  benchAgentKey,
+  benchSeconds,
+  chargeHeaders,
+  ms,
+  printTable,
+  runOpenLoop,
+  startKeybrake,
+  startUpstream,
+  tenRulePolicy,
   type KeybrakeProcess,
 } from './lib.ts';
 
@@ -59,7 +68,18 @@ async function idleBench(): Promise<void> {
     upstream,
     secrets: BENCH_SECRETS,
     core: null,
-    args: ['--max-connections', '20000', '--handshake-timeout-ms', '60000', '--header-timeout-ms', String(idleMs), '--body-timeout-ms', String(idleMs), '--idle-timeout-ms', String(idleMs)],
+    args: [
+      '--max-connections',
+      '20000',
+      '--handshake-timeout-ms',
+      '60000',
+      '--header-timeout-ms',
+      String(idleMs),
+      '--body-timeout-ms',
+      String(idleMs),
+      '--idle-timeout-ms',
+      String(idleMs),
+    ],
   });
   try {
     const before = rssMiB(kb.pid);
@@ -76,7 +96,16 @@ async function idleBench(): Promise<void> {
     console.log(`\n== ${IDLE_CONNECTIONS.toLocaleString('en-US')} idle TLS connections (opened in ${opened.toFixed(1)} s)`);
     printTable(
       ['connections open', 'RSS before', 'RSS with them open', 'per connection', 'closed while opening', 'RSS after they closed'],
-      [[String(open), `${before.toFixed(0)} MiB`, `${during.toFixed(0)} MiB`, `${(((during - before) * 1024) / Math.max(open, 1)).toFixed(1)} KiB`, String(closedEarly), `${after.toFixed(0)} MiB`]],
+      [
+        [
+          String(open),
+          `${before.toFixed(0)} MiB`,
+          `${during.toFixed(0)} MiB`,
+          `${(((during - before) * 1024) / Math.max(open, 1)).toFixed(1)} KiB`,
+          String(closedEarly),
+          `${after.toFixed(0)} MiB`,
+        ],
+      ],
     );
   } finally {
     await kb.close();
@@ -104,12 +133,23 @@ async function slowlorisBench(): Promise<void> {
     const loud = await load();
     const closed = await metric(kb, 'keybrake_connections_closed_total', 'header');
     const rss = rssMiB(kb.pid);
-    console.log(`\n== slowloris: ${FLOOD_CONNECTIONS.toLocaleString('en-US')} connections dripping headers, normal charges at ${RATE}/s for ${seconds} s (default deadlines)`);
+    console.log(
+      `\n== slowloris: ${FLOOD_CONNECTIONS.toLocaleString('en-US')} connections dripping headers, normal charges at ${RATE}/s for ${seconds} s (default deadlines)`,
+    );
     printTable(
       ['run', 'sent', 'non-2xx', 'errors', 'p50', 'p99', 'flood closed by header deadline', 'proxy RSS'],
       [
         ['no flood', String(quiet.sent), String(quiet.non2xx), String(quiet.errors), ms(quiet.latency.p50Ms), ms(quiet.latency.p99Ms), '-', '-'],
-        ['under flood', String(loud.sent), String(loud.non2xx), String(loud.errors), ms(loud.latency.p50Ms), ms(loud.latency.p99Ms), String(closed), `${rss.toFixed(0)} MiB`],
+        [
+          'under flood',
+          String(loud.sent),
+          String(loud.non2xx),
+          String(loud.errors),
+          ms(loud.latency.p50Ms),
+          ms(loud.latency.p99Ms),
+          String(closed),
+          `${rss.toFixed(0)} MiB`,
+        ],
       ],
     );
   } finally {

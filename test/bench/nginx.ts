@@ -36,7 +36,14 @@ export function staticJsonServer(port: number, tls: ServerTls, body: string): st
 }
 
 /** TLS termination for `host` and `Authorization` swapped, forwarded over a verified keep-alive pool. */
-export function headerSwapProxyServer(o: { port: number; tls: ServerTls; host: string; upstreamPort: number; upstreamCaFile: string; authorization: string }): string {
+export function headerSwapProxyServer(o: {
+  port: number;
+  tls: ServerTls;
+  host: string;
+  upstreamPort: number;
+  upstreamCaFile: string;
+  authorization: string;
+}): string {
   return `
   upstream up {
     server 127.0.0.1:${o.upstreamPort};

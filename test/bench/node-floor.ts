@@ -35,7 +35,17 @@ export async function startNodeFloor(o: {
   const dir = tempDir('keybrake-bench-floor-');
   const tls = writeServerTls(dir, o.host, 'bench floor CA');
   const port = await freePort();
-  const args = [import.meta.filename, o.mode ?? 'request', String(port), String(o.upstream.port), o.upstream.caFile, tls.certFile, tls.keyFile, o.host, o.authorization];
+  const args = [
+    import.meta.filename,
+    o.mode ?? 'request',
+    String(port),
+    String(o.upstream.port),
+    o.upstream.caFile,
+    tls.certFile,
+    tls.keyFile,
+    o.host,
+    o.authorization,
+  ];
   const child = spawnPinned(o.core ?? CORES.server, process.execPath, args, { stdio: 'ignore' });
   await waitForPort(port, child, 'node floor forwarder');
   return {

@@ -12,7 +12,8 @@ const started = performance.now();
 console.log(`keybrake bench: node ${process.version}, ${canPin() ? 'pinned with taskset (2 cores)' : 'unpinned (taskset or a second core missing)'}`);
 const [load1] = os.loadavg();
 // Other work on the two cores skews every figure, keybrake's most (it is pinned to one core).
-if (load1 > 0.5) console.log(`WARNING: load average ${load1.toFixed(2)} before the bench: other processes compete for the cores; figures will be low and noisy.`);
+if (load1 > 0.5)
+  console.log(`WARNING: load average ${load1.toFixed(2)} before the bench: other processes compete for the cores; figures will be low and noisy.`);
 // `node test/bench/run.ts dataplane soak` runs only the modules named.
 const chosen = process.argv.slice(2).filter((a) => BENCHES.includes(a));
 for (const name of chosen.length > 0 ? chosen : BENCHES) {

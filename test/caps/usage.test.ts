@@ -24,8 +24,26 @@ describe('capStatus', () => {
 
     const status = await capStatus(vendor, scope, ledger, NOW);
     expect(status).toEqual([
-      expect.objectContaining({ name: '24h stripe spend', window: '24h', per: 'key', used: 48000, limit: 50000, remaining: 2000, unit: 'usd', summary: '$480.00 used of $500.00, $20.00 remaining' }),
-      expect.objectContaining({ name: 'day stripe requests', window: 'day America/New_York', per: 'run', run: 'run-7', used: 3, limit: 2, remaining: 0, summary: '3 requests used of 2 requests, 0 requests remaining' }),
+      expect.objectContaining({
+        name: '24h stripe spend',
+        window: '24h',
+        per: 'key',
+        used: 48000,
+        limit: 50000,
+        remaining: 2000,
+        unit: 'usd',
+        summary: '$480.00 used of $500.00, $20.00 remaining',
+      }),
+      expect.objectContaining({
+        name: 'day stripe requests',
+        window: 'day America/New_York',
+        per: 'run',
+        run: 'run-7',
+        used: 3,
+        limit: 2,
+        remaining: 0,
+        summary: '3 requests used of 2 requests, 0 requests remaining',
+      }),
     ]);
   });
 });

@@ -13,7 +13,19 @@ describe('keybrake CLI', () => {
     expect(top.code).toBe(0);
     for (const c of ['proxy', 'keys', 'kill', 'revive', 'status', 'audit', 'ca', 'policy', 'demo']) expect(top.stdout).toContain(`  ${c} `);
     const proxy = await keybrake('proxy', '--help');
-    for (const f of ['--policy', '--ca-cert', '--ca-key', '--secrets-dir', '--state-dir', '--listen', '--admin-listen', '--upstream', '--upstream-ca', '--ledger', '--audit']) {
+    for (const f of [
+      '--policy',
+      '--ca-cert',
+      '--ca-key',
+      '--secrets-dir',
+      '--state-dir',
+      '--listen',
+      '--admin-listen',
+      '--upstream',
+      '--upstream-ca',
+      '--ledger',
+      '--audit',
+    ]) {
       expect(proxy.stdout).toContain(f);
     }
     expect(proxy.stdout).toContain('env KEYBRAKE_POLICY');

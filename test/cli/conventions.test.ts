@@ -112,7 +112,10 @@ describe('keybrake CLI conventions', () => {
     const hook = path.resolve(import.meta.dirname, 'fixtures/trace-loads.mjs');
     const r = await keybrake(['--help'], { env: { KEYBRAKE_TRACE_LOADS: trace }, nodeArgs: ['--import', hook] });
     expect(r.code).toBe(0);
-    const loaded = fs.readFileSync(trace, 'utf8').split('\n').filter((u) => u.includes('/src/'));
+    const loaded = fs
+      .readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((u) => u.includes('/src/'));
     expect(loaded.some((u) => u.endsWith('/src/cli.ts'))).toBe(true);
     expect(loaded.filter((u) => /\/src\/(app|proxy|pipeline|ledger|audit|vendors|policy|admin|demo)\//.test(u))).toEqual([]);
     expect(fs.readFileSync(trace, 'utf8')).not.toMatch(/node_modules\/(pino|ioredis|pg|undici|node-forge)\//);

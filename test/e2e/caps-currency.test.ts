@@ -29,8 +29,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const charge = (h: Harness, amount: number, currency: string) =>
-  sdk(agent.key, h).charges.create({ amount, currency, customer: 'cus_A', source: 'tok_visa' });
+const charge = (h: Harness, amount: number, currency: string) => sdk(agent.key, h).charges.create({ amount, currency, customer: 'cus_A', source: 'tok_visa' });
 
 /** The refusal of a charge that must not reach Stripe. */
 async function refused(h: Harness, amount: number, currency: string): Promise<Stripe.errors.StripeError> {

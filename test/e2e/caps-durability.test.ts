@@ -25,8 +25,7 @@ async function proxy(args: string[]): Promise<Harness> {
   return h;
 }
 
-const charge = (h: Harness, amount: number) =>
-  sdk(agent.key, h).charges.create({ amount, currency: 'usd', customer: 'cus_A', source: 'tok_visa' });
+const charge = (h: Harness, amount: number) => sdk(agent.key, h).charges.create({ amount, currency: 'usd', customer: 'cus_A', source: 'tok_visa' });
 
 beforeAll(async () => {
   [redis, fake] = await Promise.all([startRedis(), startFakeVendor(stripeHandler)]);

@@ -87,9 +87,19 @@ describe.each([
   /** A process in the pod: its own mount namespace with the hosts file, under `uid`, with only the CA bundle in its environment. */
   const agent = (uid: number, scenario: Scenario) =>
     runJson(
-      inPod('unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+      inPod(
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
         `mount --bind "$0" /etc/hosts && exec setpriv --reuid=${uid} --regid=${uid} --clear-groups -- "$1" "$2" "$3"`,
-        hosts, NODE, path.join(ROOT, 'test/redirect/agent.ts'), JSON.stringify(scenario)),
+        hosts,
+        NODE,
+        path.join(ROOT, 'test/redirect/agent.ts'),
+        JSON.stringify(scenario),
+      ),
       { PATH: process.env.PATH, SSL_CERT_FILE: bundle, NODE_EXTRA_CA_CERTS: bundle },
     );
   const seen = (event: string) => world!.lines.filter((l) => l.event === event);
@@ -102,7 +112,12 @@ describe.each([
     const cfg: WorldConfig = {
       vendorIp: ADDR.world,
       vendorPort: VENDOR_PORT,
-      tcp: [[ADDR.world, 443], [ADDR.world, 9999], [ADDR.resolver, 9999], [ADDR.world6, 9999]],
+      tcp: [
+        [ADDR.world, 443],
+        [ADDR.world, 9999],
+        [ADDR.resolver, 9999],
+        [ADDR.world6, 9999],
+      ],
       udp: [[ADDR.world, 443]],
       dns: [ADDR.resolver, ADDR.world],
       answer: ADDR.world,
@@ -115,7 +130,24 @@ describe.each([
     const initEnv = { PATH: pathFor(dir) };
     for (let i = 0; i < 2; i++) {
       // The absolute path: PATH is the init container's, which may lack nft.
-      rulesPrinted = must(must('sh', ['-c', 'command -v ip']).trim(), ['netns', 'exec', topo.pod, NODE, path.join(ROOT, 'src/cli.ts'), 'init-redirect', '--uid', String(SIDECAR_UID), '--port', String(DATA_PORT), '--dns', ADDR.resolver], { env: initEnv });
+      rulesPrinted = must(
+        must('sh', ['-c', 'command -v ip']).trim(),
+        [
+          'netns',
+          'exec',
+          topo.pod,
+          NODE,
+          path.join(ROOT, 'src/cli.ts'),
+          'init-redirect',
+          '--uid',
+          String(SIDECAR_UID),
+          '--port',
+          String(DATA_PORT),
+          '--dns',
+          ADDR.resolver,
+        ],
+        { env: initEnv },
+      );
     }
 
     // The sidecar's files, readable by its UID only where it matters.
@@ -126,7 +158,11 @@ describe.each([
     fs.writeFileSync(path.join(dir, 'ca/ca.crt'), ca.certPem);
     fs.writeFileSync(path.join(dir, 'ca/ca.key'), ca.keyPem, { mode: 0o600 });
     own(path.join(dir, 'ca/ca.key'));
-    const secrets = { 'stripe-live/apiKey': REAL.stripe, 'twilio-live/credential': `${REAL.twilioAccount}:${REAL.twilioToken}`, 'resend-live/apiKey': REAL.resend };
+    const secrets = {
+      'stripe-live/apiKey': REAL.stripe,
+      'twilio-live/credential': `${REAL.twilioAccount}:${REAL.twilioToken}`,
+      'resend-live/apiKey': REAL.resend,
+    };
     for (const [ref, value] of Object.entries(secrets)) {
       fs.mkdirSync(path.join(dir, 'secrets', path.dirname(ref)), { recursive: true });
       fs.writeFileSync(path.join(dir, 'secrets', ref), value, { mode: 0o600 });
@@ -143,15 +179,42 @@ describe.each([
 
     sidecar = startLines(
       'ip',
-      ['netns', 'exec', topo.pod, 'setpriv', `--reuid=${SIDECAR_UID}`, `--regid=${SIDECAR_UID}`, '--clear-groups', '--', NODE, path.join(ROOT, 'src/cli.ts'), 'proxy',
-        '--policy', path.join(dir, 'policy.yaml'),
-        '--ca-cert', path.join(dir, 'ca/ca.crt'), '--ca-key', path.join(dir, 'ca/ca.key'),
-        '--secrets-dir', path.join(dir, 'secrets'), '--state-dir', path.join(dir, 'state'),
-        '--listen', `127.0.0.1:${DATA_PORT}`, '--admin-listen', '127.0.0.1:17020',
-        '--ledger', 'memory', '--audit', 'none',
-        '--ca-bundle-out', bundle,
-        '--upstream-ca', path.join(dir, 'world-ca.pem'),
-        ...VENDORS.flatMap((h) => ['--upstream', `${h}=https://${ADDR.world}:${VENDOR_PORT}`])],
+      [
+        'netns',
+        'exec',
+        topo.pod,
+        'setpriv',
+        `--reuid=${SIDECAR_UID}`,
+        `--regid=${SIDECAR_UID}`,
+        '--clear-groups',
+        '--',
+        NODE,
+        path.join(ROOT, 'src/cli.ts'),
+        'proxy',
+        '--policy',
+        path.join(dir, 'policy.yaml'),
+        '--ca-cert',
+        path.join(dir, 'ca/ca.crt'),
+        '--ca-key',
+        path.join(dir, 'ca/ca.key'),
+        '--secrets-dir',
+        path.join(dir, 'secrets'),
+        '--state-dir',
+        path.join(dir, 'state'),
+        '--listen',
+        `127.0.0.1:${DATA_PORT}`,
+        '--admin-listen',
+        '127.0.0.1:17020',
+        '--ledger',
+        'memory',
+        '--audit',
+        'none',
+        '--ca-bundle-out',
+        bundle,
+        '--upstream-ca',
+        path.join(dir, 'world-ca.pem'),
+        ...VENDORS.flatMap((h) => ['--upstream', `${h}=https://${ADDR.world}:${VENDOR_PORT}`]),
+      ],
       { PATH: process.env.PATH },
     );
     await sidecar.waitFor((l) => l.msg === 'keybrake proxy ready', 'sidecar ready');
@@ -166,7 +229,7 @@ describe.each([
     }
   });
 
-  it('applies the init command\'s rules with the expected backend, prints them, and a re-run replaces rather than stacks them', () => {
+  it("applies the init command's rules with the expected backend, prints them, and a re-run replaces rather than stacks them", () => {
     if (backend === 'nft') {
       expect(rulesPrinted).toContain('applied with nft');
       expect(rulesPrinted).toContain(`meta skuid ${SIDECAR_UID} return`);
@@ -224,7 +287,10 @@ describe.each([
   });
 
   it('sends raw TCP to any other port or address to the sidecar (root in the pod included); only UID 17777 goes straight out', async () => {
-    for (const [uid, host] of [[AGENT_UID, ADDR.world], [0, ADDR.resolver]] as const) {
+    for (const [uid, host] of [
+      [AGENT_UID, ADDR.world],
+      [0, ADDR.resolver],
+    ] as const) {
       const out = await agent(uid, { kind: 'tcp', host, port: 9999, send: `escape attempt by ${uid}\n` });
       expect(out.result.reply).toContain('keybrake: plain HTTP is refused');
     }
@@ -250,7 +316,11 @@ describe.each([
     const direct = await agent(SIDECAR_UID, { kind: 'tcp', host: ADDR.world6, port: 9999, send: 'v6 from the sidecar uid\n' });
     expect(direct.result.reply).toBe('world says hello\n');
     await world!.waitFor((l) => l.event === 'tcp' && l.data === 'v6 from the sidecar uid\n', 'the sidecar UID IPv6 connection');
-    expect(seen('tcp').filter((e) => String(e.from).includes(':')).map((e) => e.data)).toEqual(['v6 from the sidecar uid\n']);
+    expect(
+      seen('tcp')
+        .filter((e) => String(e.from).includes(':'))
+        .map((e) => e.data),
+    ).toEqual(['v6 from the sidecar uid\n']);
   });
 
   it('lets DNS reach the cluster resolver only', async () => {

@@ -72,9 +72,7 @@ describe('passthrough to a private address, refused by default', () => {
 });
 
 describe('passthrough allowed to private addresses', () => {
-  const fx = useStripeProxy((sha) =>
-    stripePolicy(sha, '', ['  passthrough: [localhost]', '  allowPrivatePassthrough: true']),
-  );
+  const fx = useStripeProxy((sha) => stripePolicy(sha, '', ['  passthrough: [localhost]', '  allowPrivatePassthrough: true']));
 
   it('tunnels TLS untouched: the client sees the other API’s own certificate', async () => {
     const { status, socket } = await connectVia(fx.h.port, 'localhost', otherPort);

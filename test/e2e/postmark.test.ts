@@ -45,18 +45,29 @@ function client(s: ProxiedVendor, mode: Mode, token = s.key): ServerClient {
 }
 
 const message = (To: string, extra: Record<string, string> = {}) => ({
-  From: 'orders@example.com', To, Subject: 'Your order', TextBody: 'It shipped.', MessageStream: 'outbound', ...extra,
+  From: 'orders@example.com',
+  To,
+  Subject: 'Your order',
+  TextBody: 'It shipped.',
+  MessageStream: 'outbound',
+  ...extra,
 });
 
 async function refusal<T extends Error>(call: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const err = await call.then(() => undefined, (e: unknown) => e);
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(type);
   return err as T;
 }
 
 describe.each(MODES)('postmark SDK, %s mode', (mode) => {
   const s = proxiedVendor({
-    host: 'api.postmarkapp.com', handler: postmarkHandler, policy: postmarkPolicy, secrets: { 'postmark-live/serverToken': REAL_SERVER_TOKEN },
+    host: 'api.postmarkapp.com',
+    handler: postmarkHandler,
+    policy: postmarkPolicy,
+    secrets: { 'postmark-live/serverToken': REAL_SERVER_TOKEN },
   });
   const posts = () => s.fake.received.filter((r) => r.method === 'POST');
 

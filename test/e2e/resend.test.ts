@@ -32,8 +32,7 @@ spec:
 `;
 }
 
-const setUp = () =>
-  proxiedVendor({ host: 'api.resend.com', handler: resendHandler, policy: resendPolicy, secrets: { 'resend-live/apiKey': REAL_API_KEY } });
+const setUp = () => proxiedVendor({ host: 'api.resend.com', handler: resendHandler, policy: resendPolicy, secrets: { 'resend-live/apiKey': REAL_API_KEY } });
 
 /** Routes this test file's fetch calls through the pod network of `mode` for the enclosing describe block. */
 function podNetwork(s: ProxiedVendor, mode: Mode): void {
@@ -42,7 +41,11 @@ function podNetwork(s: ProxiedVendor, mode: Mode): void {
 }
 
 const email = (to: string | string[], extra: Record<string, unknown> = {}) => ({
-  from: 'Shop <orders@example.com>', to, subject: 'Your order', text: 'It shipped.', ...extra,
+  from: 'Shop <orders@example.com>',
+  to,
+  subject: 'Your order',
+  text: 'It shipped.',
+  ...extra,
 });
 
 describe.each(MODES)('resend SDK, %s mode', (mode) => {

@@ -87,7 +87,13 @@ const refundInput = (amounts: string[], note?: string) => ({
   input: {
     orderId: 'gid://shopify/Order/1001',
     ...(note ? { note } : {}),
-    transactions: amounts.map((amount) => ({ orderId: 'gid://shopify/Order/1001', parentId: 'gid://shopify/OrderTransaction/9', gateway: 'shopify_payments', kind: 'REFUND', amount })),
+    transactions: amounts.map((amount) => ({
+      orderId: 'gid://shopify/Order/1001',
+      parentId: 'gid://shopify/OrderTransaction/9',
+      gateway: 'shopify_payments',
+      kind: 'REFUND',
+      amount,
+    })),
   },
 });
 const GIFT = `mutation Gift($input: GiftCardCreateInput!) {
@@ -101,7 +107,8 @@ async function refusal(p: Promise<unknown>): Promise<{ message: string; code: st
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(GraphqlQueryError);
-  const [first] = ((err as GraphqlQueryError).body as { errors: { graphQLErrors: Array<{ message: string; extensions: { code: string } }> } }).errors.graphQLErrors;
+  const [first] = ((err as GraphqlQueryError).body as { errors: { graphQLErrors: Array<{ message: string; extensions: { code: string } }> } }).errors
+    .graphQLErrors;
   return { message: first!.message, code: first!.extensions.code };
 }
 
@@ -118,7 +125,14 @@ describe.each(MODES)('@shopify/shopify-api GraphQL client, %s mode', (mode) => {
     expect(arrived.headers['x-shopify-access-token']).toBe(REAL_TOKEN);
     for (const r of s.fake.received) expect(JSON.stringify(r)).not.toContain(s.key);
     await eventually(() =>
-      expect(s.h.auditLines().at(-1)).toMatchObject({ vendor: 'shopify', host: SHOP, operation: 'refundCreate', decision: 'allowed', amount: 2550, currency: 'usd' }),
+      expect(s.h.auditLines().at(-1)).toMatchObject({
+        vendor: 'shopify',
+        host: SHOP,
+        operation: 'refundCreate',
+        decision: 'allowed',
+        amount: 2550,
+        currency: 'usd',
+      }),
     );
   });
 
@@ -126,7 +140,9 @@ describe.each(MODES)('@shopify/shopify-api GraphQL client, %s mode', (mode) => {
     const idempotent = `mutation Refund($input: RefundInput!, $key: String!) { refundCreate(input: $input) @idempotent(key: $key) { userErrors { message } } }`;
     await adminClient(s.key).request(idempotent, { variables: { ...refundInput(['1.00']), key: 'f1c2b3a4-refund' } });
     expect(JSON.parse(s.fake.received.at(-1)!.body).query).toContain('@idempotent(key: $key)');
-    await eventually(() => expect(s.h.auditLines().at(-1)).toMatchObject({ operation: 'refundCreate', decision: 'allowed', idempotencyKey: '["f1c2b3a4-refund"]' }));
+    await eventually(() =>
+      expect(s.h.auditLines().at(-1)).toMatchObject({ operation: 'refundCreate', decision: 'allowed', idempotencyKey: '["f1c2b3a4-refund"]' }),
+    );
   });
 
   it('refuses a refund over the rule max, naming the rule, the element and the numbers', async () => {
@@ -182,7 +198,12 @@ describe.each(MODES)('@shopify/shopify-api GraphQL client, %s mode', (mode) => {
     expect(err).toBeInstanceOf(HttpRequestError);
     expect(s.fake.received.length).toBe(before);
     await eventually(() =>
-      expect(s.h.auditLines().filter((l) => l.host === 'other-shop.myshopify.com').at(-1)).toMatchObject({
+      expect(
+        s.h
+          .auditLines()
+          .filter((l) => l.host === 'other-shop.myshopify.com')
+          .at(-1),
+      ).toMatchObject({
         decision: 'denied',
         reason: expect.stringContaining('neither a governed vendor host'),
       }),
@@ -261,7 +282,11 @@ describe('a draft order completed: its total is looked up before forwarding', ()
     const r = await refusal(client.request(COMPLETE, { variables: { id: 'gid://shopify/DraftOrder/8' } }));
     expect(r.message).toMatch(/^cap drafts: \$42\.00 used \+ \$42\.00 requested > \$50\.00 limit/);
     // the second lookup went out, the completion did not
-    expect(s.fake.received.map((x) => JSON.parse(x.body).query.slice(0, 22))).toEqual(['query KeybrakeTotals($', 'mutation Complete($id:', 'query KeybrakeTotals($']);
+    expect(s.fake.received.map((x) => JSON.parse(x.body).query.slice(0, 22))).toEqual([
+      'query KeybrakeTotals($',
+      'mutation Complete($id:',
+      'query KeybrakeTotals($',
+    ]);
   });
 
   it('refuses a draft the shop does not have: its total cannot be known', async () => {

@@ -17,7 +17,8 @@ let h: Harness;
 
 const readyWorkers = () => new Set(h.lines.filter((l) => l.msg === 'keybrake proxy ready').map((l) => l.worker));
 /** Which worker wrote the audit line of each call whose path contains `marker`. */
-const workersFor = (marker: string) => new Set(h.lines.filter((l) => l.msg === 'audit' && String((l.audit as { path: string }).path).includes(marker)).map((l) => l.worker));
+const workersFor = (marker: string) =>
+  new Set(h.lines.filter((l) => l.msg === 'audit' && String((l.audit as { path: string }).path).includes(marker)).map((l) => l.worker));
 
 beforeAll(async () => {
   fake = await startFakeVendor(stripeHandler);
@@ -78,9 +79,23 @@ describe('keybrake proxy --workers 2', () => {
 
   it('refuses --workers 2 with the per-process memory ledger, naming the ledgers that work', async () => {
     const r = await keybrake(
-      'proxy', '--workers', '2', '--ledger', 'memory', '--policy', h.policyFile,
-      '--ca-cert', path.join(h.dir, 'ca', 'ca.crt'), '--ca-key', path.join(h.dir, 'ca', 'ca.key'),
-      '--state-dir', path.join(h.dir, 'other-state'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
+      'proxy',
+      '--workers',
+      '2',
+      '--ledger',
+      'memory',
+      '--policy',
+      h.policyFile,
+      '--ca-cert',
+      path.join(h.dir, 'ca', 'ca.crt'),
+      '--ca-key',
+      path.join(h.dir, 'ca', 'ca.key'),
+      '--state-dir',
+      path.join(h.dir, 'other-state'),
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--workers 2 needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT');

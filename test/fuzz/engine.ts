@@ -43,7 +43,9 @@ export interface FuzzReport {
 export class FuzzFailure extends Error {
   readonly input: Buffer;
   constructor(target: string, input: Buffer, cause: unknown) {
-    super(`fuzz target ${target} failed on input ${JSON.stringify(input.toString('latin1').slice(0, 300))} (base64 ${input.toString('base64').slice(0, 400)}): ${(cause as Error)?.stack ?? String(cause)}`);
+    super(
+      `fuzz target ${target} failed on input ${JSON.stringify(input.toString('latin1').slice(0, 300))} (base64 ${input.toString('base64').slice(0, 400)}): ${(cause as Error)?.stack ?? String(cause)}`,
+    );
     this.input = input;
   }
 }

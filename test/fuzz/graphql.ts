@@ -11,8 +11,44 @@ import type { FuzzTarget } from './engine.ts';
 import { shopifyPack } from '../../src/vendors/shopify/index.ts';
 
 const GQL = '/admin/api/2025-10/graphql.json';
-const TOKENS = ['mutation', 'query', 'subscription', '{', '}', '(', ')', ':', '$v', '$s', '...', '... on Mutation', 'on Query', '@skip(if: true)', '@include(if: $s)', '@defer',
-  'fragment F on Mutation { giftCardCreate(input: {}) { id } }', '...F', 'refundCreate', 'giftCardCreate', 'alias: ', '__typename', '"12.50"', '1e3', '[', ']', '!', '=', ',', '\n', '#', '"""', '\\u0000', '\0', '{"v":"1"}', '__proto__'];
+const TOKENS = [
+  'mutation',
+  'query',
+  'subscription',
+  '{',
+  '}',
+  '(',
+  ')',
+  ':',
+  '$v',
+  '$s',
+  '...',
+  '... on Mutation',
+  'on Query',
+  '@skip(if: true)',
+  '@include(if: $s)',
+  '@defer',
+  'fragment F on Mutation { giftCardCreate(input: {}) { id } }',
+  '...F',
+  'refundCreate',
+  'giftCardCreate',
+  'alias: ',
+  '__typename',
+  '"12.50"',
+  '1e3',
+  '[',
+  ']',
+  '!',
+  '=',
+  ',',
+  '\n',
+  '#',
+  '"""',
+  '\\u0000',
+  '\0',
+  '{"v":"1"}',
+  '__proto__',
+];
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`oracle: ${what}`);
@@ -32,7 +68,11 @@ function normalize(value: unknown): unknown {
 }
 
 /** The reference: top-level fields graphql-js would run, or undefined when it could not tell. */
-function referenceFields(document: DocumentNode, operationName: string | undefined, sent: Record<string, unknown>): { type: string; fields: Array<{ name: string; args: unknown }> } | undefined {
+function referenceFields(
+  document: DocumentNode,
+  operationName: string | undefined,
+  sent: Record<string, unknown>,
+): { type: string; fields: Array<{ name: string; args: unknown }> } | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   const variables: Record<string, unknown> = {};

@@ -14,5 +14,7 @@ const corpus = path.join(import.meta.dirname, 'corpus');
 
 for (const target of TARGETS.filter((t) => !values.target || t.name === values.target)) {
   const report = await fuzz(target, { seed, runs, corpusDir: path.join(corpus, target.name), saveNew: true });
-  process.stdout.write(`${report.target}: ${report.executed} inputs, ${report.blocks} blocks covered, corpus ${report.corpus} (${report.saved} new saved), seed ${seed}\n`);
+  process.stdout.write(
+    `${report.target}: ${report.executed} inputs, ${report.blocks} blocks covered, corpus ${report.corpus} (${report.saved} new saved), seed ${seed}\n`,
+  );
 }

@@ -23,8 +23,52 @@ import { celBudgetExceeded } from '../../src/policy/cel.ts';
 import { encodeStripeForm, fromQs } from './stripe-form.ts';
 import { graphqlRequest } from './graphql.ts';
 
-const HTTP_TOKENS = ['\r\n', '\r\n\r\n', 'Content-Length: ', 'Transfer-Encoding: chunked', '0\r\n\r\n', 'Host: api.stripe.com', 'POST ', 'GET ', ' HTTP/1.1', ':', ' ', '\n', 'Content-Encoding: gzip', 'X-HTTP-Method-Override: DELETE', 'Connection: close', 'Expect: 100-continue', 'ffffffff', ';ext=1', '\t', '\0'];
-const FORM_TOKENS = ['[', ']', '[]', '[0]', '[1]', '%5B', '%5D', '=', '&', '+', '%20', '%', '%zz', '%C3%A9', '%EF%BB%BF', '__proto__', 'constructor', 'amount', 'metadata', '.', '999', '\uFEFF'];
+const HTTP_TOKENS = [
+  '\r\n',
+  '\r\n\r\n',
+  'Content-Length: ',
+  'Transfer-Encoding: chunked',
+  '0\r\n\r\n',
+  'Host: api.stripe.com',
+  'POST ',
+  'GET ',
+  ' HTTP/1.1',
+  ':',
+  ' ',
+  '\n',
+  'Content-Encoding: gzip',
+  'X-HTTP-Method-Override: DELETE',
+  'Connection: close',
+  'Expect: 100-continue',
+  'ffffffff',
+  ';ext=1',
+  '\t',
+  '\0',
+];
+const FORM_TOKENS = [
+  '[',
+  ']',
+  '[]',
+  '[0]',
+  '[1]',
+  '%5B',
+  '%5D',
+  '=',
+  '&',
+  '+',
+  '%20',
+  '%',
+  '%zz',
+  '%C3%A9',
+  '%EF%BB%BF',
+  '__proto__',
+  'constructor',
+  'amount',
+  'metadata',
+  '.',
+  '999',
+  '\uFEFF',
+];
 const JSON_TOKENS = ['{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e999', '-0', '"to"', '"from"', '"To"', '\\u0000', '\\ud800', '"__proto__"', '\uFEFF'];
 
 /** Every error the oracle raises names what broke. */
@@ -39,7 +83,8 @@ export const clientHello: FuzzTarget = {
   run(input) {
     const v = parseClientHello(input);
     check(['need-more', 'not-tls', 'hello'].includes(v.kind), `unknown verdict ${v.kind}`);
-    if (v.kind === 'hello' && v.serverName !== undefined) check(typeof v.serverName === 'string' && !/[\0\r\n]/.test(v.serverName), 'server name with control bytes');
+    if (v.kind === 'hello' && v.serverName !== undefined)
+      check(typeof v.serverName === 'string' && !/[\0\r\n]/.test(v.serverName), 'server name with control bytes');
   },
 };
 
@@ -104,7 +149,10 @@ export const form: FuzzTarget = {
     // What the proxy judged is what a reference decoder reads from the same bytes…
     // (qs drops every `__proto__` key whatever its options; Stripe's server keeps it as a plain key, as keybrake does.)
     const reference = fromQs(qs.parse(text, QS_OPTIONS));
-    check(isDeepStrictEqual(withoutProtoKeys(parsed.value), reference), `qs reads ${JSON.stringify(reference)} where keybrake judged ${JSON.stringify(parsed.value)}`);
+    check(
+      isDeepStrictEqual(withoutProtoKeys(parsed.value), reference),
+      `qs reads ${JSON.stringify(reference)} where keybrake judged ${JSON.stringify(parsed.value)}`,
+    );
     // …and what stripe-node would send for that tree reads back the same (empty lists aside: Stripe drops them).
     const again = parseForm(encodeStripeForm(parsed.value));
     check(again.ok && isDeepStrictEqual(again.value, withoutEmptyLists(parsed.value)), 're-encoding the judged tree reads back differently');

@@ -90,7 +90,10 @@ describe('a name-constrained CA and a reload that adds a vendor host it cannot s
   });
 
   it('a restart with that policy refuses to start and names what to change', async () => {
-    const err = await h.restart().then(() => undefined, (e: Error) => e);
+    const err = await h.restart().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/api\.twilio\.com/);
     expect(err?.message).toMatch(/--ca-cert/);
   });

@@ -45,11 +45,18 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const GIVEN = ['x', TOKEN.slice(0, -1), `${TOKEN}x`, 'y'.repeat(TOKEN.length), 'z'.repeat(500)];
 
 describe('one constant-time comparison for every token', () => {
-  for (const [path, label] of [['/revive', 'admin /revive'], ['/alertmanager', 'Alertmanager receiver']] as const) {
+  for (const [path, label] of [
+    ['/revive', 'admin /revive'],
+    ['/alertmanager', 'Alertmanager receiver'],
+  ] as const) {
     it(`${label}: a wrong token of any length is compared as two 32-byte digests and refused`, async () => {
       for (const given of GIVEN) {
         compared.length = 0;
-        const r = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${given}` }, body: '{"version":"4","status":"firing","alerts":[]}' });
+        const r = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${given}` },
+          body: '{"version":"4","status":"firing","alerts":[]}',
+        });
         expect(r.status).toBe(401);
         expect(compared).toEqual([[32, 32]]);
       }

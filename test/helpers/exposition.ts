@@ -45,7 +45,13 @@ export function metricNames(promql: string): string[] {
   for (const m of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const before = stripped[m.index - 1] ?? ' ';
     if (/[0-9.$]/.test(before)) continue; // 1e3, 5m, $var
-    if (stripped.slice(m.index + m[0].length).trimStart().startsWith('(')) continue; // function call
+    if (
+      stripped
+        .slice(m.index + m[0].length)
+        .trimStart()
+        .startsWith('(')
+    )
+      continue; // function call
     if (!PROMQL_KEYWORDS.has(m[0].toLowerCase())) names.add(m[0]);
   }
   return [...names];

@@ -57,7 +57,6 @@ export async function rawTcp(port: number): Promise<{ socket: net.Socket; closed
   return { socket, closed };
 }
 
-
 /** One HTTPS request through the proxy in transparent mode on a fresh connection (no keep-alive left behind). */
 export function viaProxy(
   port: number,

@@ -7,7 +7,8 @@ import Stripe from 'stripe';
 import { connectAgent } from './connect-agent.ts';
 
 const toLoopback: LookupFunction = (_host, opts, cb) => {
-  if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+  if ((opts as { all?: boolean }).all)
+    (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
   else cb(null, '127.0.0.1', 4);
 };
 

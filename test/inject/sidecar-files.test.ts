@@ -32,24 +32,86 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-podfiles-'));
     const ssl = (...args: string[]) => must('openssl', args);
     const f = (name: string) => path.join(dir, name);
-    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('root.key'), '-out', f('root.crt'), '-subj', '/CN=mesh root',
-      '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('root.key'),
+      '-out',
+      f('root.crt'),
+      '-subj',
+      '/CN=mesh root',
+      '-days',
+      '2',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
     ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.csr'), '-subj', '/CN=mesh intermediate');
-    fs.writeFileSync(f('ca.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\nnameConstraints=critical,permitted;DNS:api.stripe.com\n');
-    ssl('x509', '-req', '-in', f('ca.csr'), '-CA', f('root.crt'), '-CAkey', f('root.key'), '-CAcreateserial', '-out', f('ca.crt'), '-days', '2', '-extfile', f('ca.ext'));
+    fs.writeFileSync(
+      f('ca.ext'),
+      'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\nnameConstraints=critical,permitted;DNS:api.stripe.com\n',
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      f('ca.csr'),
+      '-CA',
+      f('root.crt'),
+      '-CAkey',
+      f('root.key'),
+      '-CAcreateserial',
+      '-out',
+      f('ca.crt'),
+      '-days',
+      '2',
+      '-extfile',
+      f('ca.ext'),
+    );
     ca = { certPem: fs.readFileSync(f('ca.crt'), 'utf8'), keyPem: fs.readFileSync(f('ca.key'), 'utf8'), rootPem: fs.readFileSync(f('root.crt'), 'utf8') };
     fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
     fs.mkdirSync(path.join(dir, 'secrets/keybrake-admin'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'secrets/keybrake-admin/token'), adminToken);
     fs.mkdirSync(path.join(dir, 'share'));
-    proxy = startLines(process.execPath, [
-      path.join(ROOT, 'src/cli.ts'), 'proxy', '--policy', path.join(dir, 'policy.yaml'),
-      '--ca-cert', path.join(dir, 'ca.crt'), '--ca-key', path.join(dir, 'ca.key'),
-      '--secrets-dir', path.join(dir, 'secrets'), '--state-dir', path.join(dir, 'state'),
-      '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--ledger', 'memory', '--audit', 'none',
-      '--ca-bundle-out', path.join(dir, 'share/ca-bundle.crt'), '--ca-bundle-extra', path.join(dir, 'root.crt'),
-      '--shutdown-token-out', path.join(dir, 'share/shutdown-token'),
-    ], process.env);
+    proxy = startLines(
+      process.execPath,
+      [
+        path.join(ROOT, 'src/cli.ts'),
+        'proxy',
+        '--policy',
+        path.join(dir, 'policy.yaml'),
+        '--ca-cert',
+        path.join(dir, 'ca.crt'),
+        '--ca-key',
+        path.join(dir, 'ca.key'),
+        '--secrets-dir',
+        path.join(dir, 'secrets'),
+        '--state-dir',
+        path.join(dir, 'state'),
+        '--listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+        '--ledger',
+        'memory',
+        '--audit',
+        'none',
+        '--ca-bundle-out',
+        path.join(dir, 'share/ca-bundle.crt'),
+        '--ca-bundle-extra',
+        path.join(dir, 'root.crt'),
+        '--shutdown-token-out',
+        path.join(dir, 'share/shutdown-token'),
+      ],
+      process.env,
+    );
     const ready = await proxy.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
     adminUrl = `http://127.0.0.1:${(ready.admin as { port: number }).port}`;
   });
@@ -69,7 +131,9 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
     // A server with a leaf from the mesh CA (what the sidecar presents) verifies against the bundle alone.
     const key = createLeafKey();
     const now = Date.now();
-    const cert = toPem(issueLeaf(loadCa(ca.certPem, ca.keyPem), key, 'api.stripe.com', { notBefore: new Date(now - 60_000), notAfter: new Date(now + 3_600_000) }));
+    const cert = toPem(
+      issueLeaf(loadCa(ca.certPem, ca.keyPem), key, 'api.stripe.com', { notBefore: new Date(now - 60_000), notAfter: new Date(now + 3_600_000) }),
+    );
     const server = https.createServer({ cert, key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) }, (_q, s) => s.end('ok'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -117,10 +181,30 @@ describe('POST /shutdown on a sidecar started without --shutdown-token-out', () 
     fs.writeFileSync(path.join(dir, 'ca.crt'), ca.certPem);
     fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem);
     fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
-    const p = startLines(process.execPath, [
-      path.join(ROOT, 'src/cli.ts'), 'proxy', '--policy', path.join(dir, 'policy.yaml'), '--ca-cert', path.join(dir, 'ca.crt'), '--ca-key', path.join(dir, 'ca.key'),
-      '--state-dir', path.join(dir, 'state'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--ledger', 'memory', '--audit', 'none',
-    ], process.env);
+    const p = startLines(
+      process.execPath,
+      [
+        path.join(ROOT, 'src/cli.ts'),
+        'proxy',
+        '--policy',
+        path.join(dir, 'policy.yaml'),
+        '--ca-cert',
+        path.join(dir, 'ca.crt'),
+        '--ca-key',
+        path.join(dir, 'ca.key'),
+        '--state-dir',
+        path.join(dir, 'state'),
+        '--listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+        '--ledger',
+        'memory',
+        '--audit',
+        'none',
+      ],
+      process.env,
+    );
     try {
       const ready = await p.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
       const res = await fetch(`http://127.0.0.1:${(ready.admin as { port: number }).port}/shutdown`, { method: 'POST' });

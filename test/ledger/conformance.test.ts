@@ -65,7 +65,15 @@ function conformance(name: string, store: Store) {
         holdMs: HOLD_MS,
       });
       expect(outcome).toEqual({ ok: false, index: 1, used: 1, requested: 1, limit: 1, reserved: false });
-      expect(await ledger.usage([{ key: spend, window: DAY }, { key: requests, window: DAY }], T0)).toEqual([0, 1]);
+      expect(
+        await ledger.usage(
+          [
+            { key: spend, window: DAY },
+            { key: requests, window: DAY },
+          ],
+          T0,
+        ),
+      ).toEqual([0, 1]);
     });
 
     it('maps a repeated Idempotency-Key to the first reservation and counts it once', async () => {
@@ -93,7 +101,10 @@ function conformance(name: string, store: Store) {
     it('commits the actual amount, and a second settle changes nothing', async () => {
       const ledger = await open();
       const [spend, requests] = [keyFor('spend', 'c2'), keyFor('requests', 'c2')].map((k) => `${k}:${randomUUID()}`);
-      const both = [{ key: spend, window: DAY }, { key: requests, window: DAY }];
+      const both = [
+        { key: spend, window: DAY },
+        { key: requests, window: DAY },
+      ];
       await ledger.reserve({ requestId: 'r1', charges: [charge(spend, 4000, 50000), charge(requests, 1, 30)], now: T0, holdMs: HOLD_MS });
       await ledger.settle('r1', { kind: 'commit', amounts: [2500, 1] }, T0 + 10);
       expect(await ledger.usage(both, T0 + 20)).toEqual([2500, 1]);
@@ -161,11 +172,15 @@ function conformance(name: string, store: Store) {
       const today = { key: `${keyFor('day', tag)}:2025-06-01`, window: { kind: 'calendar', endsAt } as ChargeWindow };
       const tomorrow = { key: `${keyFor('day', tag)}:2025-06-02`, window: { kind: 'calendar', endsAt: endsAt + 86_400_000 } as ChargeWindow };
       await ledger.reserve({ requestId: 'r1', charges: [charge(today.key, 40000, 50000, today.window)], now: T0, holdMs: HOLD_MS });
-      expect(await ledger.reserve({ requestId: 'r2', charges: [charge(today.key, 20000, 50000, today.window)], now: endsAt - 1, holdMs: HOLD_MS })).toMatchObject({
+      expect(
+        await ledger.reserve({ requestId: 'r2', charges: [charge(today.key, 20000, 50000, today.window)], now: endsAt - 1, holdMs: HOLD_MS }),
+      ).toMatchObject({
         ok: false,
         used: 40000,
       });
-      expect((await ledger.reserve({ requestId: 'r3', charges: [charge(tomorrow.key, 20000, 50000, tomorrow.window)], now: endsAt, holdMs: HOLD_MS })).ok).toBe(true);
+      expect((await ledger.reserve({ requestId: 'r3', charges: [charge(tomorrow.key, 20000, 50000, tomorrow.window)], now: endsAt, holdMs: HOLD_MS })).ok).toBe(
+        true,
+      );
       expect(await ledger.usage([today, tomorrow], endsAt)).toEqual([0, 20000]);
     });
 
@@ -184,18 +199,19 @@ function conformance(name: string, store: Store) {
     });
 
     const { restart } = store;
-    if (restart) it('keeps usage and idempotency across a restart', async () => {
-      const ledger = await open();
-      const key = keyFor('spend');
-      await ledger.reserve({ requestId: 'r1', idempotencyKey: 'cred k', charges: [charge(key, 4000, 50000)], now: T0, holdMs: HOLD_MS });
-      const again = await restart(ledger);
-      opened.push(again);
-      expect(await again.usage([{ key, window: DAY }], T0 + 1)).toEqual([4000]);
-      expect(await again.reserve({ requestId: 'r2', idempotencyKey: 'cred k', charges: [charge(key, 4000, 50000)], now: T0 + 2, holdMs: HOLD_MS })).toEqual({
-        ok: true,
-        duplicateOf: 'r1',
+    if (restart)
+      it('keeps usage and idempotency across a restart', async () => {
+        const ledger = await open();
+        const key = keyFor('spend');
+        await ledger.reserve({ requestId: 'r1', idempotencyKey: 'cred k', charges: [charge(key, 4000, 50000)], now: T0, holdMs: HOLD_MS });
+        const again = await restart(ledger);
+        opened.push(again);
+        expect(await again.usage([{ key, window: DAY }], T0 + 1)).toEqual([4000]);
+        expect(await again.reserve({ requestId: 'r2', idempotencyKey: 'cred k', charges: [charge(key, 4000, 50000)], now: T0 + 2, holdMs: HOLD_MS })).toEqual({
+          ok: true,
+          duplicateOf: 'r1',
+        });
       });
-    });
   });
 }
 

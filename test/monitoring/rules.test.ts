@@ -72,7 +72,15 @@ describe('Prometheus alerting rules', () => {
 
   it('link every alert to its runbook: a docs/monitoring.md heading', async () => {
     const doc = await fs.readFile(path.resolve(import.meta.dirname, '../../docs/monitoring.md'), 'utf8');
-    const anchors = new Set([...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+        m[1]
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     const rules = groups.flatMap((g) => g.rules) as Array<Rule & { annotations?: Record<string, string> }>;
     for (const r of rules) {
       const url = r.annotations?.runbook_url ?? '';

@@ -67,7 +67,16 @@ describe('handleCall', () => {
   it.each([
     { name: 'killed, ambiguous body', killed: true, form: AMBIGUOUS, status: 403, code: 'keybrake_killed', decision: 'killed', operation: 'charges.create' },
     // Refused unparsed, the killed call still records the amount its body stated.
-    { name: 'killed, plain body', killed: true, form: PLAIN, status: 403, code: 'keybrake_killed', decision: 'killed', operation: 'charges.create', amount: 100 },
+    {
+      name: 'killed, plain body',
+      killed: true,
+      form: PLAIN,
+      status: 403,
+      code: 'keybrake_killed',
+      decision: 'killed',
+      operation: 'charges.create',
+      amount: 100,
+    },
     { name: 'killed, body over the limit', killed: true, form: '', early: TOO_LARGE, status: 403, code: 'keybrake_killed', decision: 'killed' },
     { name: 'alive, ambiguous body', killed: false, form: AMBIGUOUS, status: 400, code: 'keybrake_unparseable_body', decision: 'denied' },
     { name: 'alive, body over the limit', killed: false, form: '', early: TOO_LARGE, status: 413, code: 'keybrake_body_too_large', decision: 'denied' },

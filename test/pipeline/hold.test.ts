@@ -50,8 +50,20 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'a 2xx commits', caps: [SPEND_50_USD], before: 0, upstream: { status: 200 }, expect: { sent: true, keepJson: true, settled: ['commit'], used: [4000] } },
-  { name: 'a 4xx releases', caps: [SPEND_50_USD], before: 0, upstream: { status: 402 }, expect: { sent: true, keepJson: true, settled: ['release'], used: [0] } },
+  {
+    name: 'a 2xx commits',
+    caps: [SPEND_50_USD],
+    before: 0,
+    upstream: { status: 200 },
+    expect: { sent: true, keepJson: true, settled: ['commit'], used: [4000] },
+  },
+  {
+    name: 'a 4xx releases',
+    caps: [SPEND_50_USD],
+    before: 0,
+    upstream: { status: 402 },
+    expect: { sent: true, keepJson: true, settled: ['release'], used: [0] },
+  },
   {
     name: 'an unknown outcome keeps',
     caps: [SPEND_50_USD],
@@ -59,7 +71,13 @@ const CASES: Case[] = [
     upstream: { status: 0, error: 'upstream error: socket hang up' },
     expect: { sent: true, keepJson: true, settled: ['keep'], used: [4000] },
   },
-  { name: 'forwarding that throws keeps', caps: [SPEND_50_USD], before: 0, upstream: 'throws', expect: { sent: true, keepJson: true, settled: ['keep'], used: [4000] } },
+  {
+    name: 'forwarding that throws keeps',
+    caps: [SPEND_50_USD],
+    before: 0,
+    upstream: 'throws',
+    expect: { sent: true, keepJson: true, settled: ['keep'], used: [4000] },
+  },
   {
     name: 'a kill before sending releases',
     caps: [SPEND_50_USD],
@@ -67,8 +85,19 @@ const CASES: Case[] = [
     upstream: 'killed',
     expect: { refused: 'keybrake_killed', sent: true, keepJson: true, settled: ['release'], used: [0] },
   },
-  { name: 'a cap refusal sends and settles nothing', caps: [SPEND_50_USD], before: 1, expect: { refused: 'keybrake_cap_exceeded', sent: false, settled: [], used: [4000] } },
-  { name: 'no caps: nothing held, nothing settled', caps: [], before: 0, upstream: { status: 200 }, expect: { sent: true, keepJson: false, settled: [], used: [] } },
+  {
+    name: 'a cap refusal sends and settles nothing',
+    caps: [SPEND_50_USD],
+    before: 1,
+    expect: { refused: 'keybrake_cap_exceeded', sent: false, settled: [], used: [4000] },
+  },
+  {
+    name: 'no caps: nothing held, nothing settled',
+    caps: [],
+    before: 0,
+    upstream: { status: 200 },
+    expect: { sent: true, keepJson: false, settled: [], used: [] },
+  },
   {
     name: 'dry-run past the cap forwards and settles',
     enforcement: 'dryrun',

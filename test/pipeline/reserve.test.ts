@@ -135,7 +135,12 @@ describe('reserve step', () => {
   });
 
   it('does not let a full spend cap block a call that spends nothing', async () => {
-    const stripe = compileStripe({ caps: [{ window: '24h', maxSpend: { amount: '40.00', currency: 'usd' } }, { window: '1m', maxRequests: 5 }] });
+    const stripe = compileStripe({
+      caps: [
+        { window: '24h', maxSpend: { amount: '40.00', currency: 'usd' } },
+        { window: '1m', maxRequests: 5 },
+      ],
+    });
     const services = testServices();
     expect(await costAndReserve(charge(stripe, 4000), services)).toBeUndefined();
     const read = stripeCall(stripe, { method: 'GET', path: '/v1/customers/cus_A' });

@@ -56,9 +56,7 @@ function handshake(port: number, servername: string, options: tls.ConnectionOpti
       let body = '';
       socket.setEncoding('utf8');
       socket.on('data', (chunk) => (body += chunk));
-      socket.on('end', () =>
-        resolve({ authorized: socket.authorized, cert: socket.getPeerCertificate(), alpn: socket.alpnProtocol ?? false, body }),
-      );
+      socket.on('end', () => resolve({ authorized: socket.authorized, cert: socket.getPeerCertificate(), alpn: socket.alpnProtocol ?? false, body }));
     });
     socket.on('error', reject);
   });

@@ -7,7 +7,9 @@ import { basePolicy, fakeValidator, KEY_HASH } from './fake-pack.ts';
 const compile = (docs: EgressPolicy[], generation = 1) => compilePolicies(docs, { validator: fakeValidator, generation });
 
 function capIds(policy: EgressPolicy): string[] {
-  return compile([policy]).byHost.get('api.fakepay.test')!.caps.map((c) => c.id);
+  return compile([policy])
+    .byHost.get('api.fakepay.test')!
+    .caps.map((c) => c.id);
 }
 
 describe('compilePolicies', () => {
@@ -29,7 +31,12 @@ describe('compilePolicies', () => {
     expect(vendor.agentKeys.get(KEY_HASH)).toBe('support-1');
     expect(vendor.fx.get('eur')).toEqual({ num: 27n, den: 25n }); // 1.08
     expect(vendor.caps.map(({ name, window, limit, per }) => ({ name, window, limit, per }))).toEqual([
-      { name: '24h fakepay spend', window: { kind: 'rolling', ms: 86_400_000, label: '24h' }, limit: { kind: 'spend', amount: 50000, currency: 'usd' }, per: 'key' },
+      {
+        name: '24h fakepay spend',
+        window: { kind: 'rolling', ms: 86_400_000, label: '24h' },
+        limit: { kind: 'spend', amount: 50000, currency: 'usd' },
+        per: 'key',
+      },
       { name: '1m fakepay requests', window: { kind: 'rolling', ms: 60_000, label: '1m' }, limit: { kind: 'requests', count: 30 }, per: 'key' },
     ]);
     expect(vendor.evaluate({ operation: 'refunds.create', method: 'POST', path: '/v1/refunds', headers: {}, body: { amount: '9000' } })).toEqual({
@@ -61,7 +68,11 @@ describe('compilePolicies', () => {
       per: 'run',
     });
     expect([...units.operations!]).toEqual(['charges.create']);
-    expect(yen).toMatchObject({ name: 'monthly yen', window: { kind: 'calendar', unit: 'month', timeZone: 'UTC' }, limit: { kind: 'spend', amount: 10000, currency: 'jpy' } });
+    expect(yen).toMatchObject({
+      name: 'monthly yen',
+      window: { kind: 'calendar', unit: 'month', timeZone: 'UTC' },
+      limit: { kind: 'spend', amount: 10000, currency: 'jpy' },
+    });
   });
 
   it('keeps cap ids stable while the cap definition is unchanged', () => {
@@ -152,8 +163,16 @@ describe('compilePolicies', () => {
     }
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).problems).toEqual([
-      { document: 'policy[1]', path: 'spec.vendors[0].rules[0].allow[0]', message: expect.stringContaining('unknown fakepay operation "refund.create"; did you mean "refunds.create"?') },
-      { document: 'policy[1]', path: 'spec.vendors[0]', message: 'host api.fakepay.test is already governed by policy[0] spec.vendors[0]; one host, one vendor entry' },
+      {
+        document: 'policy[1]',
+        path: 'spec.vendors[0].rules[0].allow[0]',
+        message: expect.stringContaining('unknown fakepay operation "refund.create"; did you mean "refunds.create"?'),
+      },
+      {
+        document: 'policy[1]',
+        path: 'spec.vendors[0]',
+        message: 'host api.fakepay.test is already governed by policy[0] spec.vendors[0]; one host, one vendor entry',
+      },
     ]);
     expect((error as Error).message).toMatch(/^invalid policy \(2 problems\):\n {2}- policy\[1\]: spec/);
   });

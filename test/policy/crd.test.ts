@@ -10,7 +10,7 @@ import { CRD_FILE } from '../../src/policy/crd.ts';
 import { ruleProblems } from '../../src/policy/schema-rules.ts';
 import { policyFixture } from '../fixtures/policies.ts';
 
-type Node = Record<string, any>;  
+type Node = Record<string, any>;
 
 const committed = fs.readFileSync(path.resolve(import.meta.dirname, '../..', CRD_FILE), 'utf8');
 const crd = parse(committed) as Node;
@@ -45,7 +45,16 @@ describe('deploy/crds/egresspolicies.keybrake.dev.yaml', () => {
     expect(version).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
     expect(version.additionalPrinterColumns.map((c: Node) => c.name)).toEqual(['Enforcement', 'Killed', 'Vendors', 'Ready', 'Age']);
     expect(root.properties.spec.properties.killReason).toMatchObject({ type: 'string' });
-    expect(Object.keys(root.properties.status.properties)).toEqual(['conditions', 'observedGeneration', 'matchedPods', 'killedBy', 'killedAt', 'killReason', 'configMapGeneration', 'kill']);
+    expect(Object.keys(root.properties.status.properties)).toEqual([
+      'conditions',
+      'observedGeneration',
+      'matchedPods',
+      'killedBy',
+      'killedAt',
+      'killReason',
+      'configMapGeneration',
+      'kill',
+    ]);
     expect(root.properties.status.properties.conditions.items.required).toEqual(['type', 'status', 'lastTransitionTime', 'reason', 'message']);
   });
 
@@ -54,16 +63,20 @@ describe('deploy/crds/egresspolicies.keybrake.dev.yaml', () => {
     for (const banned of ['"additionalProperties":false', '"$ref"', '"patternProperties"', '"const"', '"anyOf"', '"oneOf"', '"allOf"', '"$schema"']) {
       expect(text).not.toContain(banned);
     }
-    const untyped = nodes(root).filter(([, n]) => !n.type && n['x-kubernetes-int-or-string'] !== true).map(([p]) => p);
+    const untyped = nodes(root)
+      .filter(([, n]) => !n.type && n['x-kubernetes-int-or-string'] !== true)
+      .map(([p]) => p);
     expect(untyped).toEqual([]);
   });
 
   it('bounds every string, list and map so CEL rules fit the API server cost budget', () => {
     const spec = nodes(root.properties.spec, 'spec');
-    const unbounded = spec.filter(([, n]) =>
-      (n.type === 'string' && n.maxLength === undefined && n.enum === undefined) ||
-      (n.type === 'array' && n.maxItems === undefined) ||
-      (n.type === 'object' && typeof n.additionalProperties === 'object' && n.maxProperties === undefined));
+    const unbounded = spec.filter(
+      ([, n]) =>
+        (n.type === 'string' && n.maxLength === undefined && n.enum === undefined) ||
+        (n.type === 'array' && n.maxItems === undefined) ||
+        (n.type === 'object' && typeof n.additionalProperties === 'object' && n.maxProperties === undefined),
+    );
     expect(unbounded.map(([p]) => p)).toEqual([]);
   });
 });
@@ -95,20 +108,68 @@ describe('the CRD CEL rules (evaluated with @bufbuild/cel)', () => {
   });
 
   const cases: Array<[string, (s: Node) => void, string[]]> = [
-    ['unknown vendor', (s) => (s.vendors[0].vendor = 'strype'), ['vendors[0].vendor: unknown vendor "strype"; valid vendors: stripe, twilio, resend, postmark, shopify']],
-    ['duplicate agent key id', (s) => s.vendors[0].agentKeys.push({ id: 'support-1', sha256: 'b'.repeat(64) }), ['vendors[0].agentKeys: agent key ids must be unique within the list']],
-    ['duplicate agent key hash', (s) => s.vendors[0].agentKeys.push({ id: 'support-2', sha256: s.vendors[0].agentKeys[0].sha256 }), ['vendors[0].agentKeys: agent key hashes must be unique within the list']],
-    ['duplicate cap name', (s) => s.vendors[0].caps.push({ name: 'per-minute', window: '1h', maxRequests: 1 }), ['vendors[0].caps: cap names must be unique within the list']],
-    ['unnamed caps never collide here (the validator names their defaults)', (s) => s.vendors[0].caps.push({ window: '1h', maxRequests: 1 }, { window: '1h', maxRequests: 2 }), []],
+    [
+      'unknown vendor',
+      (s) => (s.vendors[0].vendor = 'strype'),
+      ['vendors[0].vendor: unknown vendor "strype"; valid vendors: stripe, twilio, resend, postmark, shopify'],
+    ],
+    [
+      'duplicate agent key id',
+      (s) => s.vendors[0].agentKeys.push({ id: 'support-1', sha256: 'b'.repeat(64) }),
+      ['vendors[0].agentKeys: agent key ids must be unique within the list'],
+    ],
+    [
+      'duplicate agent key hash',
+      (s) => s.vendors[0].agentKeys.push({ id: 'support-2', sha256: s.vendors[0].agentKeys[0].sha256 }),
+      ['vendors[0].agentKeys: agent key hashes must be unique within the list'],
+    ],
+    [
+      'duplicate cap name',
+      (s) => s.vendors[0].caps.push({ name: 'per-minute', window: '1h', maxRequests: 1 }),
+      ['vendors[0].caps: cap names must be unique within the list'],
+    ],
+    [
+      'unnamed caps never collide here (the validator names their defaults)',
+      (s) => s.vendors[0].caps.push({ window: '1h', maxRequests: 1 }, { window: '1h', maxRequests: 2 }),
+      [],
+    ],
     ['no limit', (s) => delete s.vendors[0].caps[2].maxRequests, ['vendors[0].caps[2]: needs exactly one of maxSpend, maxRequests, maxUnits']],
-    ['two limits', (s) => (s.vendors[0].caps[2].maxUnits = { count: 1, unit: 'emails' }), ['vendors[0].caps[2]: needs exactly one of maxSpend, maxRequests, maxUnits']],
-    ['window', (s) => (s.vendors[0].caps[0].window = '1.5h'), ['vendors[0].caps[0].window: must be a duration (1m, 1h, 24h, 7d) or a calendar period (day, week, month)']],
-    ['amount', (s) => (s.vendors[0].caps[0].maxSpend.amount = '1,000'), ['vendors[0].caps[0].maxSpend.amount: must be a quoted non-negative decimal like "500.00" (no sign, exponent or thousands separator)']],
+    [
+      'two limits',
+      (s) => (s.vendors[0].caps[2].maxUnits = { count: 1, unit: 'emails' }),
+      ['vendors[0].caps[2]: needs exactly one of maxSpend, maxRequests, maxUnits'],
+    ],
+    [
+      'window',
+      (s) => (s.vendors[0].caps[0].window = '1.5h'),
+      ['vendors[0].caps[0].window: must be a duration (1m, 1h, 24h, 7d) or a calendar period (day, week, month)'],
+    ],
+    [
+      'amount',
+      (s) => (s.vendors[0].caps[0].maxSpend.amount = '1,000'),
+      ['vendors[0].caps[0].maxSpend.amount: must be a quoted non-negative decimal like "500.00" (no sign, exponent or thousands separator)'],
+    ],
     ['fx rate', (s) => (s.vendors[0].fx = { eur: '1.08', gbp: '-1' }), ['vendors[0].fx: every value must be a quoted non-negative decimal like "1.08"']],
-    ['loop brake window', (s) => (s.vendors[0].loopBrake.within = '1 minute'), ['vendors[0].loopBrake.within: must be a duration: a positive whole number and a unit ms, s, m, h or d (500ms, 60s, 5m, 1h)']],
-    ['duplicate rule name', (s) => s.vendors[0].rules.push({ name: 'read-only', allow: ['charges.list'] }), ['vendors[0].rules: rule names must be unique within the list']],
-    ['unit price', (s) => (s.vendors[0].unitPrices = { currency: 'usd', default: { sms: '0.0079', mms: 'free' } }), ['vendors[0].unitPrices.default: every value must be a quoted non-negative decimal like "1.08"']],
-    ['unit price by country', (s) => (s.vendors[0].unitPrices = { currency: 'usd', byCountry: { '+44': { sms: '1e-2' } } }), ['vendors[0].unitPrices.byCountry["+44"]: every value must be a quoted non-negative decimal like "1.08"']],
+    [
+      'loop brake window',
+      (s) => (s.vendors[0].loopBrake.within = '1 minute'),
+      ['vendors[0].loopBrake.within: must be a duration: a positive whole number and a unit ms, s, m, h or d (500ms, 60s, 5m, 1h)'],
+    ],
+    [
+      'duplicate rule name',
+      (s) => s.vendors[0].rules.push({ name: 'read-only', allow: ['charges.list'] }),
+      ['vendors[0].rules: rule names must be unique within the list'],
+    ],
+    [
+      'unit price',
+      (s) => (s.vendors[0].unitPrices = { currency: 'usd', default: { sms: '0.0079', mms: 'free' } }),
+      ['vendors[0].unitPrices.default: every value must be a quoted non-negative decimal like "1.08"'],
+    ],
+    [
+      'unit price by country',
+      (s) => (s.vendors[0].unitPrices = { currency: 'usd', byCountry: { '+44': { sms: '1e-2' } } }),
+      ['vendors[0].unitPrices.byCountry["+44"]: every value must be a quoted non-negative decimal like "1.08"'],
+    ],
   ];
   it.each(cases)('refuse: %s', (_name, mutate, expected) => {
     const spec = good();

@@ -39,9 +39,7 @@ describe('parsePolicyTexts', () => {
   });
 
   it('refuses duplicate keys instead of keeping the last one', () => {
-    expect(problemsOf(`${POLICY('a')}  killed: false\n  killed: true\n`)).toEqual([
-      expect.stringMatching(/^policy\.yaml: Map keys must be unique at line 7/),
-    ]);
+    expect(problemsOf(`${POLICY('a')}  killed: false\n  killed: true\n`)).toEqual([expect.stringMatching(/^policy\.yaml: Map keys must be unique at line 7/)]);
   });
 
   it('refuses documents that are not EgressPolicies, naming each', () => {

@@ -5,7 +5,9 @@ import type { CompiledPolicy } from '../../src/policy/compiled.ts';
 import { basePolicy, fakeValidator } from './fake-pack.ts';
 
 const docs = (version: string, texts: Record<string, string>) => ({
-  source: 'test', version, documents: Object.entries(texts).map(([name, text]) => ({ name, text })),
+  source: 'test',
+  version,
+  documents: Object.entries(texts).map(([name, text]) => ({ name, text })),
 });
 const selecting = (name: string, labels: Record<string, string> | undefined) => {
   const p = basePolicy(name);
@@ -38,18 +40,23 @@ describe('PolicyLoader', () => {
   it('refuses an empty delivery without pod labels (a half-written file), keeping the policy', () => {
     const loader = new PolicyLoader({ validator: fakeValidator });
     loader.deliver(docs('1', { 'a.yaml': selecting('a', undefined) }));
-    expect(loader.deliver(docs('2', { 'a.yaml': '# editing\n' }))).toEqual({ ok: false, problems: [{ document: 'test', path: '', message: 'contains no EgressPolicy document' }] });
+    expect(loader.deliver(docs('2', { 'a.yaml': '# editing\n' }))).toEqual({
+      ok: false,
+      problems: [{ document: 'test', path: '', message: 'contains no EgressPolicy document' }],
+    });
     expect(loader.current?.generation).toBe(1);
   });
 
   it('applies only the documents whose selector matches the pod labels', () => {
     const loader = new PolicyLoader({ validator: fakeValidator, podLabels: { app: 'support', tier: 'x' } });
-    const verdict = loader.deliver(docs('1', {
-      'mine.yaml': selecting('mine', { app: 'support' }),
-      'all.yaml': selecting('all', undefined),
-      // Not selected, so its problem does not block this pod's policy.
-      'theirs.yaml': selecting('theirs', { app: 'billing' }).replace('enforcement', 'enforcment'),
-    }));
+    const verdict = loader.deliver(
+      docs('1', {
+        'mine.yaml': selecting('mine', { app: 'support' }),
+        'all.yaml': selecting('all', undefined),
+        // Not selected, so its problem does not block this pod's policy.
+        'theirs.yaml': selecting('theirs', { app: 'billing' }).replace('enforcement', 'enforcment'),
+      }),
+    );
     expect(verdict).toEqual({ ok: true, generation: 1 });
     expect(loader.current!.documents.map((d) => d.metadata.name)).toEqual(['mine', 'all']);
   });

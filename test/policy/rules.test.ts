@@ -22,12 +22,9 @@ describe('where constraints', () => {
     expect(miss('amount', { min: 0.5, max: 2 }, { amount: '1.25' })).toBeUndefined();
   });
 
-  it.each(['12abc', '', ' 5000', '1e3', '0x10', '+5', '007', '5,000', 'NaN', 'Infinity', '99999999999999999999'])(
-    'never coerces %j to a number',
-    (garbage) => {
-      expect(miss('amount', { max: 5000 }, { amount: garbage })).toBe(`amount ${JSON.stringify(garbage)} is not a number`);
-    },
-  );
+  it.each(['12abc', '', ' 5000', '1e3', '0x10', '+5', '007', '5,000', 'NaN', 'Infinity', '99999999999999999999'])('never coerces %j to a number', (garbage) => {
+    expect(miss('amount', { max: 5000 }, { amount: garbage })).toBe(`amount ${JSON.stringify(garbage)} is not a number`);
+  });
 
   it('refuses a list under min/max, and an object anywhere a value is expected', () => {
     expect(miss('amount', { max: 5000 }, { amount: ['100', '200'] })).toBe('amount must be a single value, found a list of 2');
@@ -107,9 +104,7 @@ describe('where constraints', () => {
     expect(miss('metadata', { present: true }, { metadata: { ticket_id: 'T-1' } })).toBeUndefined();
     expect(miss('metadata', { present: true }, { metadata: {} })).toBe('metadata is required');
     expect(miss('transfer_data.destination', { present: false }, {})).toBeUndefined();
-    expect(miss('transfer_data.destination', { present: false }, { transfer_data: { destination: '' } })).toBe(
-      'transfer_data.destination must be absent',
-    );
+    expect(miss('transfer_data.destination', { present: false }, { transfer_data: { destination: '' } })).toBe('transfer_data.destination must be absent');
   });
 
   it('matches tests the string value', () => {

@@ -29,7 +29,11 @@ describe('unknown fields are refused everywhere', () => {
   it('lists the valid fields when nothing is close', () => {
     const text = policyFixtureText('stripe-refunds.yaml').replace('  killed: false\n', '  budget: 5\n');
     expect(validatePolicyDocuments([{ name: 'p.yaml', text }], registryValidator())).toEqual([
-      { document: 'p.yaml', path: 'spec.budget', message: expect.stringMatching(/^unknown field "budget"; valid fields here: selector, enforcement, killed, killReason, passthrough, /) },
+      {
+        document: 'p.yaml',
+        path: 'spec.budget',
+        message: expect.stringMatching(/^unknown field "budget"; valid fields here: selector, enforcement, killed, killReason, passthrough, /),
+      },
     ]);
   });
 
@@ -46,9 +50,16 @@ describe('keybrake proxy --policy with a typo', () => {
   // Before the strict schema, `wher:` let a $45 refund with no ticket through. Now the proxy does not start.
   it('refuses to start, naming the field', async () => {
     const file = policyFixturePath('typos/wher.yaml');
-    const error = await filePolicySource(file).start(() => {}, () => {}).catch((e: unknown) => e);
+    const error = await filePolicySource(file)
+      .start(
+        () => {},
+        () => {},
+      )
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyError);
-    expect((error as PolicyError).problems).toEqual([{ document: file, path: 'spec.vendors[0].rules[0].wher', message: 'unknown field "wher"; did you mean "where"?' }]);
+    expect((error as PolicyError).problems).toEqual([
+      { document: file, path: 'spec.vendors[0].rules[0].wher', message: 'unknown field "wher"; did you mean "where"?' },
+    ]);
   });
 });
 

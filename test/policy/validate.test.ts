@@ -32,17 +32,28 @@ describe('PolicyValidator', () => {
       matchedPods: 2,
       configMapGeneration: 7,
       kill: { by: 'alertmanager: SpendSpike', at: '2026-12-02T06:00:00Z', reason: 'spend tripled' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Compiled', message: 'in ConfigMap agents/keybrake-policies', observedGeneration: 3, lastTransitionTime: '2026-12-02T06:00:00Z' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Compiled',
+          message: 'in ConfigMap agents/keybrake-policies',
+          observedGeneration: 3,
+          lastTransitionTime: '2026-12-02T06:00:00Z',
+        },
+      ],
     };
     expect(problemsAfter((p) => (p.status = status))).toEqual([]);
     expect(problemsAfter((p) => (p.status = { ...status, kill: { ...status.kill, who: 'x' } })).map(([path]) => path)).toEqual(['status.kill.who']);
   });
 
   it('names apiVersion, kind and metadata problems', () => {
-    expect(problemsAfter((p) => {
-      p.apiVersion = 'keybrake.dev/v1';
-      p.kind = 'Policy';
-    })).toEqual([
+    expect(
+      problemsAfter((p) => {
+        p.apiVersion = 'keybrake.dev/v1';
+        p.kind = 'Policy';
+      }),
+    ).toEqual([
       ['apiVersion', 'must be keybrake.dev/v1alpha1, found "keybrake.dev/v1"'],
       ['kind', 'must be EgressPolicy, found "Policy"'],
     ]);
@@ -53,10 +64,15 @@ describe('PolicyValidator', () => {
   });
 
   it('accepts what kubectl get -o yaml adds to metadata and status, but not a misspelt metadata field', () => {
-    expect(problemsAfter((p) => {
-      p.metadata = { ...p.metadata, uid: 'abc', resourceVersion: '12', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [] };
-      p.status = { observedGeneration: 3, conditions: [{ type: 'Accepted', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
-    })).toEqual([]);
+    expect(
+      problemsAfter((p) => {
+        p.metadata = { ...p.metadata, uid: 'abc', resourceVersion: '12', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [] };
+        p.status = {
+          observedGeneration: 3,
+          conditions: [{ type: 'Accepted', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+        };
+      }),
+    ).toEqual([]);
     expect(problemsAfter((p) => (p.metadata.namspace = 'agents'))).toEqual([['metadata.namspace', 'unknown field "namspace"; did you mean "namespace"?']]);
   });
 
@@ -67,17 +83,21 @@ describe('PolicyValidator', () => {
   });
 
   it('checks the enforcement enum and boolean switches', () => {
-    expect(problemsAfter((p) => {
-      p.spec.enforcement = 'audit';
-      p.spec.killed = 'yes';
-    })).toEqual([
+    expect(
+      problemsAfter((p) => {
+        p.spec.enforcement = 'audit';
+        p.spec.killed = 'yes';
+      }),
+    ).toEqual([
       ['spec.enforcement', 'must be one of enforce, dryrun, found "audit"'],
       ['spec.killed', 'must be true or false (true refuses every call of every pod running this policy), found "yes"'],
     ]);
   });
 
   it('lists the valid vendors for an unknown one (the CRD rule, evaluated with CEL)', () => {
-    expect(problemsAfter((p) => (p.spec.vendors[0].vendor = 'strype'))).toEqual([[`${v0}.vendor`, 'unknown vendor "strype"; valid vendors: fakepay, fakemail']]);
+    expect(problemsAfter((p) => (p.spec.vendors[0].vendor = 'strype'))).toEqual([
+      [`${v0}.vendor`, 'unknown vendor "strype"; valid vendors: fakepay, fakemail'],
+    ]);
   });
 
   it('requires a credential secretRef with a safe name and key', () => {
@@ -109,15 +129,23 @@ describe('PolicyValidator', () => {
 
     it('refuses unknown operation ids with a guess and the list of valid ones', () => {
       expect(problemsAfter((p) => (p.spec.vendors[0].rules[0].allow = ['refunds.create', 'payouts.create', 'refund.create']))).toEqual([
-        [`${rule0}.allow[1]`, 'unknown fakepay operation "payouts.create"; valid ids: charges.create, refunds.create, customers.retrieve (or METHOD /path for an endpoint the pack does not know)'],
-        [`${rule0}.allow[2]`, 'unknown fakepay operation "refund.create"; did you mean "refunds.create"? valid ids: charges.create, refunds.create, customers.retrieve (or METHOD /path for an endpoint the pack does not know)'],
+        [
+          `${rule0}.allow[1]`,
+          'unknown fakepay operation "payouts.create"; valid ids: charges.create, refunds.create, customers.retrieve (or METHOD /path for an endpoint the pack does not know)',
+        ],
+        [
+          `${rule0}.allow[2]`,
+          'unknown fakepay operation "refund.create"; did you mean "refunds.create"? valid ids: charges.create, refunds.create, customers.retrieve (or METHOD /path for an endpoint the pack does not know)',
+        ],
       ]);
     });
 
     it('accepts METHOD /path patterns and explains malformed ones', () => {
-      expect(problemsAfter((p) => {
-        p.spec.vendors[0].rules[0].allow = ['GET /v1/climate/**', 'GET /v1/orders/*/lines', 'FETCH /v1/x', 'GET /v1/**/x', 'GET /v1/ch_*', 'GET v1'];
-      })).toEqual([
+      expect(
+        problemsAfter((p) => {
+          p.spec.vendors[0].rules[0].allow = ['GET /v1/climate/**', 'GET /v1/orders/*/lines', 'FETCH /v1/x', 'GET /v1/**/x', 'GET /v1/ch_*', 'GET v1'];
+        }),
+      ).toEqual([
         [`${rule0}.allow[2]`, '"FETCH /v1/x": method FETCH is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
         [`${rule0}.allow[3]`, '"GET /v1/**/x": ** is allowed only as the last segment'],
         [`${rule0}.allow[4]`, '"GET /v1/ch_*": * must be a whole segment (ch_*)'],
@@ -127,16 +155,18 @@ describe('PolicyValidator', () => {
 
     it('checks the shape of where constraints', () => {
       const where = `${rule0}.where`;
-      expect(problemsAfter((p) => {
-        p.spec.vendors[0].rules[0].where = {
-          amount: { max: '5000', min: 10 },
-          customer: { in: 'cus_A' },
-          'metadata.ticket_id': { present: 'yes' },
-          currency: { maximum: 3 },
-          refund_application_fee: {},
-          destination: { in: [{ id: 1 }] },
-        };
-      })).toEqual([
+      expect(
+        problemsAfter((p) => {
+          p.spec.vendors[0].rules[0].where = {
+            amount: { max: '5000', min: 10 },
+            customer: { in: 'cus_A' },
+            'metadata.ticket_id': { present: 'yes' },
+            currency: { maximum: 3 },
+            refund_application_fee: {},
+            destination: { in: [{ id: 1 }] },
+          };
+        }),
+      ).toEqual([
         [`${where}.amount.max`, 'must be a number, found "5000"'],
         [`${where}.customer.in`, 'must be a list, found "cus_A"'],
         [`${where}["metadata.ticket_id"].present`, 'must be true or false, found "yes"'],
@@ -148,15 +178,17 @@ describe('PolicyValidator', () => {
 
     it('checks what the schema cannot: keys, regexes, bounds that exclude everything', () => {
       const where = `${rule0}.where`;
-      expect(problemsAfter((p) => {
-        p.spec.vendors[0].rules[0].where = {
-          description: { matches: '([a-z' },
-          'header:Bad Name': { present: true },
-          'a..b': { present: true },
-          transfer_group: { min: 10, max: 5 },
-          destination: { present: false, in: ['acct_1'] },
-        };
-      })).toEqual([
+      expect(
+        problemsAfter((p) => {
+          p.spec.vendors[0].rules[0].where = {
+            description: { matches: '([a-z' },
+            'header:Bad Name': { present: true },
+            'a..b': { present: true },
+            transfer_group: { min: 10, max: 5 },
+            destination: { present: false, in: ['acct_1'] },
+          };
+        }),
+      ).toEqual([
         [`${where}.description.matches`, expect.stringMatching(/^does not compile: /)],
         [`${where}["header:Bad Name"]`, '"header:Bad Name": "Bad Name" is not a header name'],
         [`${where}["a..b"]`, '"a..b": empty segment in the dotted path'],
@@ -167,9 +199,11 @@ describe('PolicyValidator', () => {
 
     it('refuses a pattern JavaScript accepts but RE2, the engine rules run on, does not', () => {
       const where = `${rule0}.where`;
-      expect(problemsAfter((p) => {
-        p.spec.vendors[0].rules[0].where = { description: { matches: '^(?!refund)(a)\\1$' } };
-      })).toEqual([[`${where}.description.matches`, expect.stringMatching(/^does not compile: .*RE2 syntax: no backreferences or lookaround/)]]);
+      expect(
+        problemsAfter((p) => {
+          p.spec.vendors[0].rules[0].where = { description: { matches: '^(?!refund)(a)\\1$' } };
+        }),
+      ).toEqual([[`${where}.description.matches`, expect.stringMatching(/^does not compile: .*RE2 syntax: no backreferences or lookaround/)]]);
     });
 
     it('compiles CEL at load and names what is wrong', () => {
@@ -186,42 +220,32 @@ describe('PolicyValidator', () => {
     const capsProblems = (...caps: unknown[]) => problemsAfter((p) => (p.spec.vendors[0].caps = caps));
 
     it('accepts durations and calendar windows with a time zone', () => {
-      expect(capsProblems(
-        { window: '7d', maxRequests: 1000 },
-        { window: 'day', timeZone: 'Europe/Paris', maxSpend: { amount: '1000', currency: 'jpy' } },
-        { window: 'month', maxUnits: { count: 500, unit: 'emails' }, per: 'run', operations: ['charges.create'] },
-      )).toEqual([]);
+      expect(
+        capsProblems(
+          { window: '7d', maxRequests: 1000 },
+          { window: 'day', timeZone: 'Europe/Paris', maxSpend: { amount: '1000', currency: 'jpy' } },
+          { window: 'month', maxUnits: { count: 500, unit: 'emails' }, per: 'run', operations: ['charges.create'] },
+        ),
+      ).toEqual([]);
     });
 
     it('refuses bad windows and time zones', () => {
-      expect(capsProblems(
-        { window: '2 days', maxRequests: 1 },
-        { window: '1.5h', maxRequests: 2 },
-      )).toEqual([
+      expect(capsProblems({ window: '2 days', maxRequests: 1 }, { window: '1.5h', maxRequests: 2 })).toEqual([
         [`${cap(0)}.window`, 'must be a duration (1m, 1h, 24h, 7d) or a calendar period (day, week, month)'],
         [`${cap(1)}.window`, 'must be a duration (1m, 1h, 24h, 7d) or a calendar period (day, week, month)'],
       ]);
-      expect(capsProblems(
-        { window: 'day', timeZone: 'Mars/Olympus', maxRequests: 1 },
-        { window: '24h', timeZone: 'UTC', maxRequests: 1 },
-      )).toEqual([
+      expect(capsProblems({ window: 'day', timeZone: 'Mars/Olympus', maxRequests: 1 }, { window: '24h', timeZone: 'UTC', maxRequests: 1 })).toEqual([
         [`${cap(0)}.timeZone`, '"Mars/Olympus" is not an IANA time zone (UTC, Europe/Paris, America/New_York)'],
         [`${cap(1)}.timeZone`, 'applies only to calendar windows (day, week, month); a rolling window has no time zone'],
       ]);
     });
 
     it('needs exactly one limit, each well-formed', () => {
-      expect(capsProblems(
-        { window: '1h' },
-        { window: '2h', maxRequests: 5, maxSpend: { amount: '1.00', currency: 'usd' } },
-      )).toEqual([
+      expect(capsProblems({ window: '1h' }, { window: '2h', maxRequests: 5, maxSpend: { amount: '1.00', currency: 'usd' } })).toEqual([
         [cap(0), 'needs exactly one of maxSpend, maxRequests, maxUnits'],
         [cap(1), 'needs exactly one of maxSpend, maxRequests, maxUnits'],
       ]);
-      expect(capsProblems(
-        { window: '2h', maxRequests: 0 },
-        { window: '3h', maxUnits: { count: 1.5 } },
-      )).toEqual([
+      expect(capsProblems({ window: '2h', maxRequests: 0 }, { window: '3h', maxUnits: { count: 1.5 } })).toEqual([
         [`${cap(0)}.maxRequests`, 'must be ≥ 1, found 0'],
         [`${cap(1)}.maxUnits.unit`, 'is required'],
         [`${cap(1)}.maxUnits.count`, 'must be a whole number, found 1.5'],
@@ -229,10 +253,9 @@ describe('PolicyValidator', () => {
     });
 
     it('checks spend amounts: quoted decimals (CEL), then against the currency (code)', () => {
-      expect(capsProblems(
-        { window: '1h', maxSpend: { amount: 500, currency: 'usd' } },
-        { window: '4h', maxSpend: { amount: '5.00', currency: 'USD' } },
-      )).toEqual([
+      expect(
+        capsProblems({ window: '1h', maxSpend: { amount: 500, currency: 'usd' } }, { window: '4h', maxSpend: { amount: '5.00', currency: 'USD' } }),
+      ).toEqual([
         [`${cap(0)}.maxSpend.amount`, 'must be a string (a decimal amount in major units, quoted ("500.00")), found 500'],
         [`${cap(1)}.maxSpend.currency`, '"USD" is not a lowercase ISO currency code (usd, eur, jpy)'],
       ]);
@@ -246,10 +269,7 @@ describe('PolicyValidator', () => {
 
     it('checks per, operations and name collisions', () => {
       expect(capsProblems({ window: '1h', maxRequests: 1, per: 'agent' })).toEqual([[`${cap(0)}.per`, 'must be one of key, run, found "agent"']]);
-      expect(capsProblems(
-        { window: '1h', maxRequests: 1 },
-        { window: '1h', maxRequests: 2, operations: ['payouts.create'] },
-      )).toEqual([
+      expect(capsProblems({ window: '1h', maxRequests: 1 }, { window: '1h', maxRequests: 2, operations: ['payouts.create'] })).toEqual([
         [`${cap(1)}.operations[0]`, 'unknown fakepay operation "payouts.create"; valid ids: charges.create, refunds.create, customers.retrieve'],
         [`${cap(1)}.name`, 'cap name "1h fakepay requests" is used twice; it must be unique (give one of the caps a name)'],
       ]);
@@ -300,15 +320,19 @@ describe('PolicyValidator', () => {
 
   it("includes the pack's own checks of vendor-specific fields", () => {
     expect(problemsAfter((p) => (p.spec.vendors[0].maxCallMinutes = 2000))).toEqual([[`${v0}.maxCallMinutes`, 'must be ≤ 1440, found 2000']]);
-    expect(problemsAfter((p) => (p.spec.vendors[0].unitPrices = { currency: 'usd', default: { fax: '0.01' } }))).toEqual([[v0, 'unitPrices.default.fax: unknown price name; valid names: sms']]);
+    expect(problemsAfter((p) => (p.spec.vendors[0].unitPrices = { currency: 'usd', default: { fax: '0.01' } }))).toEqual([
+      [v0, 'unitPrices.default.fax: unknown price name; valid names: sms'],
+    ]);
   });
 
   it('reports every problem of a pass at once, not just the first', () => {
-    expect(problemsAfter((p) => {
-      p.spec.enforcement = 'loud';
-      p.spec.vendors[0].caps[0].window = 'fortnight';
-      p.spec.vendors[0].rules[0].allow = [];
-    })).toHaveLength(3);
+    expect(
+      problemsAfter((p) => {
+        p.spec.enforcement = 'loud';
+        p.spec.vendors[0].caps[0].window = 'fortnight';
+        p.spec.vendors[0].rules[0].allow = [];
+      }),
+    ).toHaveLength(3);
   });
 
   it('survives documents of the wrong shape', () => {

@@ -65,7 +65,13 @@ describe('fuzz', () => {
           const json = r() < 0.5;
           const body = Buffer.from(json ? `{"to":[${'"a@b.c",'.repeat(Math.floor(r() * 3))}1],"x":${randomForm(r).length}}` : randomForm(r));
           const res = pack.parse(
-            { method: def.method, path, query: r() < 0.2 ? randomForm(r) : '', headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' }, body },
+            {
+              method: def.method,
+              path,
+              query: r() < 0.2 ? randomForm(r) : '',
+              headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+              body,
+            },
             op,
           );
           expect(typeof res.ok).toBe('boolean');

@@ -49,9 +49,12 @@ function refragment(record: Buffer, sizes: number[]): Buffer {
 function craftHello(extensions: Buffer[]): Buffer {
   const exts = Buffer.concat(extensions);
   const body = Buffer.concat([
-    Buffer.from([0x03, 0x03]), crypto.randomBytes(32), Buffer.from([0]), // version, random, empty session id
+    Buffer.from([0x03, 0x03]),
+    crypto.randomBytes(32),
+    Buffer.from([0]), // version, random, empty session id
     Buffer.from([0, 2, 0x13, 0x01, 1, 0]), // one cipher suite, null compression
-    u16(exts.length), exts,
+    u16(exts.length),
+    exts,
   ]);
   const handshake = Buffer.concat([Buffer.from([1, 0, 0, 0]), body]);
   handshake.writeUIntBE(body.length, 1, 3);

@@ -9,7 +9,13 @@ describe('CONNECT request line', () => {
     expect(parseConnectLine('CONNECT [::1]:8443 HTTP/1.1')).toEqual({ host: '::1', port: 8443 });
   });
   it('refuses anything else', () => {
-    for (const bad of ['CONNECT api.stripe.com HTTP/1.1', 'CONNECT api.stripe.com:0 HTTP/1.1', 'CONNECT a:99999 HTTP/1.1', 'GET / HTTP/1.1', 'CONNECT a:443 HTTP/2']) {
+    for (const bad of [
+      'CONNECT api.stripe.com HTTP/1.1',
+      'CONNECT api.stripe.com:0 HTTP/1.1',
+      'CONNECT a:99999 HTTP/1.1',
+      'GET / HTTP/1.1',
+      'CONNECT a:443 HTTP/2',
+    ]) {
       expect(parseConnectLine(bad)).toBeUndefined();
     }
   });
@@ -17,12 +23,25 @@ describe('CONNECT request line', () => {
 
 describe('proxy headers', () => {
   it('drops hop-by-hop headers and those named by Connection', () => {
-    const out = stripHopByHop({ connection: 'keep-alive, x-secret-hop', 'keep-alive': '5', 'x-secret-hop': '1', 'transfer-encoding': 'chunked', accept: 'application/json' });
+    const out = stripHopByHop({
+      connection: 'keep-alive, x-secret-hop',
+      'keep-alive': '5',
+      'x-secret-hop': '1',
+      'transfer-encoding': 'chunked',
+      accept: 'application/json',
+    });
     expect(out).toEqual({ accept: 'application/json' });
   });
   it('never forwards the run-id header, framing or accept-encoding, and sets Host to the vendor', () => {
     const out = upstreamHeaders(
-      { host: 'api.stripe.com:17001', 'x-keybrake-run-id': 'run-1', 'content-length': '10', 'accept-encoding': 'gzip', expect: '100-continue', 'stripe-version': 'v' },
+      {
+        host: 'api.stripe.com:17001',
+        'x-keybrake-run-id': 'run-1',
+        'content-length': '10',
+        'accept-encoding': 'gzip',
+        expect: '100-continue',
+        'stripe-version': 'v',
+      },
       'api.stripe.com',
     );
     expect(out).toEqual({ host: 'api.stripe.com', 'stripe-version': 'v' });

@@ -94,7 +94,12 @@ async function sh(command: string, extra: Record<string, string> = {}): Promise<
 }
 
 function startProxy(command: string): Promise<void> {
-  const upstreams = Object.entries({ 'api.stripe.com': fakes.stripe, 'api.twilio.com': fakes.twilio, 'api.resend.com': fakes.resend, 'api.postmarkapp.com': fakes.postmark });
+  const upstreams = Object.entries({
+    'api.stripe.com': fakes.stripe,
+    'api.twilio.com': fakes.twilio,
+    'api.resend.com': fakes.resend,
+    'api.postmarkapp.com': fakes.postmark,
+  });
   fs.writeFileSync(path.join(dir, 'fakes-ca.pem'), upstreams.map(([, f]) => f.caPem).join('\n'));
   const extra = [...upstreams.map(([host, f]) => `--upstream ${host}=${f.url}`), '--upstream-ca fakes-ca.pem'].join(' ');
   const listen = `--listen 127.0.0.1:${ports.data} --admin-listen 127.0.0.1:${ports.admin}`;
@@ -172,7 +177,11 @@ describe('README', () => {
     // The other vendors the client snippets use: their policy entries and Secrets, added while it runs.
     const key = fs.readFileSync(path.join(dir, 'agent.key'), 'utf8').trim();
     fs.appendFileSync(path.join(dir, 'policy.yaml'), notifierPolicy(crypto.createHash('sha256').update(key).digest('hex')));
-    for (const [ref, value] of [['twilio-live/credential', REAL.twilio], ['resend-live/apiKey', REAL.resend], ['postmark-live/serverToken', REAL.postmark]]) {
+    for (const [ref, value] of [
+      ['twilio-live/credential', REAL.twilio],
+      ['resend-live/apiKey', REAL.resend],
+      ['postmark-live/serverToken', REAL.postmark],
+    ]) {
       fs.mkdirSync(path.join(dir, 'secrets', path.dirname(ref)), { recursive: true });
       fs.writeFileSync(path.join(dir, 'secrets', ref), value);
     }

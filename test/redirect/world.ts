@@ -59,7 +59,14 @@ async function main(cfg: WorldConfig): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-    emit({ event: 'https', from: req.socket.remoteAddress, host: req.headers.host, method: received.method, path: received.path, authorization: req.headers.authorization });
+    emit({
+      event: 'https',
+      from: req.socket.remoteAddress,
+      host: req.headers.host,
+      method: received.method,
+      path: received.path,
+      authorization: req.headers.authorization,
+    });
     const out = route(received.path)(received);
     res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers }).end(JSON.stringify(out.body));
   });
@@ -86,7 +93,8 @@ async function main(cfg: WorldConfig): Promise<void> {
     s.on('message', (msg, rinfo) => onMessage(msg, rinfo, s));
     listening.push(new Promise((resolve, reject) => s.once('error', reject).bind(port, host, resolve)));
   };
-  for (const [host, port] of cfg.udp) udp(host, port, (msg, r) => emit({ event: 'udp', local: `${host}:${port}`, from: r.address, data: msg.toString('utf8') }));
+  for (const [host, port] of cfg.udp)
+    udp(host, port, (msg, r) => emit({ event: 'udp', local: `${host}:${port}`, from: r.address, data: msg.toString('utf8') }));
   for (const host of cfg.dns) {
     udp(host, 53, (msg, r, s) => {
       emit({ event: 'dns', local: host, from: r.address });

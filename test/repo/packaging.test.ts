@@ -33,7 +33,15 @@ describe('packaging', () => {
   });
 
   it("the quick start's ca/, secrets/ and state/ are git-ignored", async () => {
-    const paths = ['ca/ca.key', 'ca/ca.crt', 'secrets/stripe-live/apiKey', 'secrets/keybrake-admin/token', 'state/ledger.sqlite', 'state/audit.db', 'agent.key'];
+    const paths = [
+      'ca/ca.key',
+      'ca/ca.crt',
+      'secrets/stripe-live/apiKey',
+      'secrets/keybrake-admin/token',
+      'state/ledger.sqlite',
+      'state/audit.db',
+      'agent.key',
+    ];
     const { stdout } = await run('git', ['check-ignore', '--no-index', ...paths], { cwd: ROOT });
     expect(stdout.trim().split('\n').sort()).toEqual([...paths].sort());
   });

@@ -18,7 +18,9 @@ function parsePolicyYaml(text: string, name: string): EgressPolicy[] {
 
 /** keybrake's own validator: the one the proxy, `keybrake policy check` and the controller run. */
 function validatePolicies(docs: EgressPolicy[]): string[] {
-  return registryValidator().check(docs.map((value, i) => ({ document: `policy[${i}]`, value }))).map(formatProblem);
+  return registryValidator()
+    .check(docs.map((value, i) => ({ document: `policy[${i}]`, value })))
+    .map(formatProblem);
 }
 
 function report(useCases: string[]): ScopeReport {

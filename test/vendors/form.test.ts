@@ -111,10 +111,7 @@ describe('parseForm: what stripe-node actually sends', () => {
     const sent = await wire(() =>
       stripe.subscriptions.create({
         customer: 'cus_A',
-        items: [
-          { price_data: { currency: 'usd', product: 'prod_1', unit_amount: 1200, recurring: { interval: 'month' } }, quantity: 2 },
-          { price: 'price_2' },
-        ],
+        items: [{ price_data: { currency: 'usd', product: 'prod_1', unit_amount: 1200, recurring: { interval: 'month' } }, quantity: 2 }, { price: 'price_2' }],
       }),
     );
     expect(parsed(sent.body)).toEqual({
@@ -127,9 +124,7 @@ describe('parseForm: what stripe-node actually sends', () => {
   });
 
   it('null unsets a field as an empty value, and odd keys survive encoding', async () => {
-    const sent = await wire(() =>
-      stripe.customers.update('cus_A', { description: null as unknown as string, metadata: { 'a n o t h e r': 'x&y=z' } }),
-    );
+    const sent = await wire(() => stripe.customers.update('cus_A', { description: null as unknown as string, metadata: { 'a n o t h e r': 'x&y=z' } }));
     expect(parsed(sent.body)).toEqual({ description: '', metadata: { 'a n o t h e r': 'x&y=z' } });
   });
 

@@ -100,12 +100,20 @@ describe('postmark: credentials', () => {
   it('takes the agent key from X-Postmark-Server-Token and sends the real token there', () => {
     expect(postmarkPack.presentedKey({ 'x-postmark-server-token': 'kb_agent' })).toEqual({ key: 'kb_agent' });
     expect(postmarkPack.presentedKey({ authorization: 'Bearer kb_agent' })).toBeUndefined();
-    const r = postmarkPack.applyCredential({ 'x-postmark-server-token': 'kb_agent', accept: 'application/json' }, 'real-server-token', { path: '/email', op, presented: { key: 'kb_agent' } });
+    const r = postmarkPack.applyCredential({ 'x-postmark-server-token': 'kb_agent', accept: 'application/json' }, 'real-server-token', {
+      path: '/email',
+      op,
+      presented: { key: 'kb_agent' },
+    });
     expect(r).toEqual({ ok: true, headers: { accept: 'application/json', 'x-postmark-server-token': 'real-server-token' } });
   });
 
   it('drops an account token the agent slipped in', () => {
-    const r = postmarkPack.applyCredential({ 'x-postmark-server-token': 'kb_agent', 'x-postmark-account-token': 'acct' }, 'real', { path: '/email', op, presented: { key: 'kb_agent' } });
+    const r = postmarkPack.applyCredential({ 'x-postmark-server-token': 'kb_agent', 'x-postmark-account-token': 'acct' }, 'real', {
+      path: '/email',
+      op,
+      presented: { key: 'kb_agent' },
+    });
     expect(r.ok && r.headers).toEqual({ 'x-postmark-server-token': 'real' });
   });
 });
@@ -120,7 +128,11 @@ describe("postmark: errors in Postmark's shape", () => {
   afterAll(() => server.close());
 
   it('makes postmark.js raise its ApiInputError with the rule in the message', async () => {
-    const response = postmarkPack.errorResponse({ status: 403, code: 'keybrake_cap_exceeded', message: 'cap day postmark recipients: 99 used + 2 requested > 100 limit' });
+    const response = postmarkPack.errorResponse({
+      status: 403,
+      code: 'keybrake_cap_exceeded',
+      message: 'cap day postmark recipients: 99 used + 2 requested > 100 limit',
+    });
     expect(response.status).toBe(422);
     expect(JSON.parse(response.body)).toMatchObject({ ErrorCode: 405, KeybrakeCode: 'keybrake_cap_exceeded' });
     server.answer(response);

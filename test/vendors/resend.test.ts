@@ -86,7 +86,11 @@ describe('resend: credentials', () => {
   it('swaps the Bearer agent key for the real API key', () => {
     expect(resendPack.presentedKey({ authorization: 'Bearer kb_agent' })).toEqual({ key: 'kb_agent' });
     const op = resendPack.identify('POST', '/emails');
-    const r = resendPack.applyCredential({ authorization: 'Bearer kb_agent', 'idempotency-key': 'k1' }, 're_real\n', { path: '/emails', op, presented: { key: 'kb_agent' } });
+    const r = resendPack.applyCredential({ authorization: 'Bearer kb_agent', 'idempotency-key': 'k1' }, 're_real\n', {
+      path: '/emails',
+      op,
+      presented: { key: 'kb_agent' },
+    });
     expect(r).toEqual({ ok: true, headers: { authorization: 'Bearer re_real', 'idempotency-key': 'k1' } });
   });
 
@@ -121,7 +125,10 @@ describe('resend: cost', () => {
     const c = cost('/emails', { to: 'a@x.com' }, {});
     expect(c.kind).toBe('unknown');
     if (c.kind === 'unknown') expect(c.reason).toContain('"0"');
-    expect(cost('/emails', { to: 'a@x.com' }, { unitPrices: { currency: 'usd', default: { email: '0' } } })).toMatchObject({ amount: 0, units: { recipients: 1 } });
+    expect(cost('/emails', { to: 'a@x.com' }, { unitPrices: { currency: 'usd', default: { email: '0' } } })).toMatchObject({
+      amount: 0,
+      units: { recipients: 1 },
+    });
   });
 
   it('refuses a broadcast, whose audience it cannot count', () => {
@@ -149,7 +156,11 @@ describe("resend: errors in Resend's shape", () => {
   afterAll(() => server.close());
 
   it('is what resend-node returns as {data: null, error}', async () => {
-    const response = resendPack.errorResponse({ status: 403, code: 'keybrake_rule_denied', message: 'rule only-our-domain: recipient_domains evil.test not in [example.com]' });
+    const response = resendPack.errorResponse({
+      status: 403,
+      code: 'keybrake_rule_denied',
+      message: 'rule only-our-domain: recipient_domains evil.test not in [example.com]',
+    });
     expect(JSON.parse(response.body)).toMatchObject({ statusCode: 403, name: 'validation_error', keybrake_code: 'keybrake_rule_denied' });
     server.answer(response);
     const resend = new Resend('kb_agent', { baseUrl: `http://${server.host}` });

@@ -46,7 +46,10 @@ function cost(query: string, variables?: unknown, ctx: PriceContext = prices): C
 
 const REFUND = `mutation R($input: RefundInput!) { refundCreate(input: $input) { refund { id } userErrors { field message } } }`;
 const refundInput = (...amounts: string[]) => ({
-  input: { orderId: 'gid://shopify/Order/1', transactions: amounts.map((amount) => ({ orderId: 'gid://shopify/Order/1', gateway: 'shopify_payments', kind: 'REFUND', amount })) },
+  input: {
+    orderId: 'gid://shopify/Order/1',
+    transactions: amounts.map((amount) => ({ orderId: 'gid://shopify/Order/1', gateway: 'shopify_payments', kind: 'REFUND', amount })),
+  },
 });
 
 describe('shopify: GraphQL documents', () => {
@@ -59,13 +62,17 @@ describe('shopify: GraphQL documents', () => {
   it('reads variable-carried and inline arguments the same way', () => {
     const inline = parts(`mutation { giftCardCreate(input: {initialValue: "25.00", note: "x"}) { giftCard { id } } }`);
     const viaVariable = parts(`mutation G($v: Decimal!) { giftCardCreate(input: {initialValue: $v, note: "x"}) { giftCard { id } } }`, { v: '25.00' });
-    const wholeVariable = parts(`mutation G($i: GiftCardCreateInput!) { giftCardCreate(input: $i) { giftCard { id } } }`, { i: { initialValue: '25.00', note: 'x' } });
+    const wholeVariable = parts(`mutation G($i: GiftCardCreateInput!) { giftCardCreate(input: $i) { giftCard { id } } }`, {
+      i: { initialValue: '25.00', note: 'x' },
+    });
     expect(inline[0]!.body).toEqual(viaVariable[0]!.body);
     expect(inline[0]!.body).toEqual(wholeVariable[0]!.body);
   });
 
   it('understands aliases: the operation is the field, the alias only names the response', () => {
-    const ps = parts(`mutation { small: giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } big: giftCardCreate(input: {initialValue: "900"}) { giftCard { id } } }`);
+    const ps = parts(
+      `mutation { small: giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } big: giftCardCreate(input: {initialValue: "900"}) { giftCard { id } } }`,
+    );
     expect(ps.map((p) => [p.operation.id, p.label])).toEqual([
       ['giftCardCreate', 'giftCardCreate (alias small)'],
       ['giftCardCreate', 'giftCardCreate (alias big)'],
@@ -100,23 +107,33 @@ describe('shopify: GraphQL documents', () => {
     expect(refused(two)).toMatch(/2 operations and no operationName/);
     expect(refused(two, undefined, 'Nope')).toMatch(/names 0 operations/);
     expect(refused(two, undefined, '')).toMatch(/non-empty string/);
-    expect(refused(`mutation M { a: giftCardCreate(input: {}) { giftCard { id } } } mutation M { b: giftCardCreate(input: {}) { giftCard { id } } }`, undefined, 'M')).toMatch(
-      /names 2 operations/,
-    );
+    expect(
+      refused(
+        `mutation M { a: giftCardCreate(input: {}) { giftCard { id } } } mutation M { b: giftCardCreate(input: {}) { giftCard { id } } }`,
+        undefined,
+        'M',
+      ),
+    ).toMatch(/names 2 operations/);
   });
 
   it('reads @idempotent(key:) as the retry key of the document, not as something hiding arguments', () => {
     const q = `mutation R($input: RefundInput!, $k: String!) { refundCreate(input: $input) @idempotent(key: $k) { refund { id } } }`;
     const op = shopifyPack.identify('POST', GQL);
     const send = (variables: unknown) => shopifyPack.parse(vendorRequest('POST', GQL, { body: JSON.stringify({ query: q, variables }) }), op);
-    expect(send({ ...refundInput('1.00'), k: 'ab12' })).toMatchObject({ ok: true, idempotencyKey: '["ab12"]', parts: [{ body: { refundCreate: refundInput('1.00') } }] });
+    expect(send({ ...refundInput('1.00'), k: 'ab12' })).toMatchObject({
+      ok: true,
+      idempotencyKey: '["ab12"]',
+      parts: [{ body: { refundCreate: refundInput('1.00') } }],
+    });
     expect(send({ ...refundInput('1.00'), k: '' })).toMatchObject({ ok: false, refusal: { message: expect.stringMatching(/non-empty string/) } });
     // a document where one mutation has no key has no key
     const mixed = `mutation { a: giftCardCreate(input: {initialValue: "1"}) @idempotent(key: "x") { giftCard { id } } b: giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } }`;
     const parsed = shopifyPack.parse(vendorRequest('POST', GQL, { body: JSON.stringify({ query: mixed }) }), op);
     expect(parsed).toMatchObject({ ok: true });
     expect(parsed.ok && parsed.idempotencyKey).toBeUndefined();
-    expect(refused(`mutation { ...F @idempotent(key: "x") } fragment F on Mutation { giftCardCreate(input: {}) { giftCard { id } } }`)).toMatch(/@idempotent at the top/);
+    expect(refused(`mutation { ...F @idempotent(key: "x") } fragment F on Mutation { giftCardCreate(input: {}) { giftCard { id } } }`)).toMatch(
+      /@idempotent at the top/,
+    );
   });
 
   it.each([
@@ -126,10 +143,20 @@ describe('shopify: GraphQL documents', () => {
     ['a fragment cycle', 'mutation { ...A } fragment A on Mutation { ...A }', {}, /spreads itself/],
     ['an unknown directive', 'mutation { giftCardCreate(input: {initialValue: "1"}) @defer { giftCard { id } } }', {}, /@defer/],
     ['a directive on the operation', 'mutation M @hide { giftCardCreate(input: {}) { giftCard { id } } }', {}, /@hide on the mutation/],
-    ['@skip whose if is not a boolean', 'mutation M($s: Boolean) { giftCardCreate(input: {}) @skip(if: $s) { giftCard { id } } }', {}, /must be a boolean, found no value/],
+    [
+      '@skip whose if is not a boolean',
+      'mutation M($s: Boolean) { giftCardCreate(input: {}) @skip(if: $s) { giftCard { id } } }',
+      {},
+      /must be a boolean, found no value/,
+    ],
     ['an undeclared variable', 'mutation { giftCardCreate(input: {initialValue: $v}) { giftCard { id } } }', { v: '1' }, /\$v is used but not declared/],
     ['a repeated input field', 'mutation { giftCardCreate(input: {initialValue: "1", initialValue: "900"}) { giftCard { id } } }', {}, /written twice/],
-    ['two fields answering as one key', 'mutation { g: giftCardCreate(input: {}) { giftCard { id } } g: refundCreate(input: {}) { refund { id } } }', {}, /answer as "g"/],
+    [
+      'two fields answering as one key',
+      'mutation { g: giftCardCreate(input: {}) { giftCard { id } } g: refundCreate(input: {}) { refund { id } } }',
+      {},
+      /answer as "g"/,
+    ],
     ['a subscription', 'subscription { orders { id } }', {}, /subscription operations are not supported/],
     ['a type definition', 'type Evil { a: Int } mutation { giftCardCreate(input: {}) { giftCard { id } } }', {}, /operations and fragments only/],
     ['variables that are not an object', REFUND, ['x'], /"variables" must be a JSON object/],
@@ -193,7 +220,10 @@ describe('shopify: cost', () => {
     expect(cost(REFUND, refundInput('1.000'))).toMatchObject({ kind: 'amount', amount: 100 });
     const mixed = `mutation { giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } giftCardCredit(id: "g", creditInput: {creditAmount: {amount: "1", currencyCode: EUR}}) { giftCardCreditTransaction { id } } }`;
     expect(cost(mixed)).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/USD and EUR in one request/) });
-    expect(cost(`mutation { draftOrderComplete(id: "d") { draftOrder { id } } }`)).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/gid:\/\/shopify\/DraftOrder/) });
+    expect(cost(`mutation { draftOrderComplete(id: "d") { draftOrder { id } } }`)).toMatchObject({
+      kind: 'unknown',
+      reason: expect.stringMatching(/gid:\/\/shopify\/DraftOrder/),
+    });
     expect(cost(`mutation { giftCardCreate(input: {initialValue: "1"}) { giftCard { id } } }`, undefined, {})).toMatchObject({
       kind: 'unknown',
       reason: expect.stringMatching(/no shopCurrency/),
@@ -210,7 +240,10 @@ describe('shopify: cost', () => {
     const e = cost(q);
     if (e.kind !== 'lookup') throw new Error(`expected a lookup, got ${e.kind}`);
     expect(e.path).toBe(GQL);
-    expect(JSON.parse(e.body!)).toEqual({ query: expect.stringContaining('nodes(ids: $ids)'), variables: { ids: ['gid://shopify/DraftOrder/1', 'gid://shopify/Order/2'] } });
+    expect(JSON.parse(e.body!)).toEqual({
+      query: expect.stringContaining('nodes(ids: $ids)'),
+      variables: { ids: ['gid://shopify/DraftOrder/1', 'gid://shopify/Order/2'] },
+    });
     const shopMoney = (amount: string) => ({ shopMoney: { amount, currencyCode: 'USD' } });
     const nodes = [
       { __typename: 'DraftOrder', id: 'gid://shopify/DraftOrder/1', totalPriceSet: shopMoney('10.00') },
@@ -265,7 +298,14 @@ describe('shopify: settle', () => {
   it('settles a legacy REST refund from the transactions it answers', () => {
     const path = '/admin/api/2025-10/orders/1/refunds.json';
     const rest = shopifyPack.identify('POST', path);
-    const answered = { refund: { transactions: [{ amount: '10.00', currency: 'USD' }, { amount: '0.50', currency: 'USD' }] } };
+    const answered = {
+      refund: {
+        transactions: [
+          { amount: '10.00', currency: 'USD' },
+          { amount: '0.50', currency: 'USD' },
+        ],
+      },
+    };
     expect(shopifyPack.settledAmount!(rest, answered, estimate, {})).toEqual({ amount: 1050, currency: 'usd' });
     expect(shopifyPack.settledAmount!(rest, { refund: { transactions: [{ amount: '10.00' }] } }, estimate, {})).toBeUndefined();
   });
@@ -283,22 +323,32 @@ describe('shopify: refusals and policy', () => {
     const refusal = { status: 402, code: 'keybrake_cap_exceeded', message: 'cap day shopify spend: …' };
     const graphql = shopifyPack.errorResponse(refusal, vendorRequest('POST', GQL));
     expect(graphql.status).toBe(200);
-    expect(JSON.parse(graphql.body)).toEqual({ errors: [{ message: 'cap day shopify spend: … [KEYBRAKE_CAP_EXCEEDED]', extensions: { code: 'KEYBRAKE_CAP_EXCEEDED' } }] });
+    expect(JSON.parse(graphql.body)).toEqual({
+      errors: [{ message: 'cap day shopify spend: … [KEYBRAKE_CAP_EXCEEDED]', extensions: { code: 'KEYBRAKE_CAP_EXCEEDED' } }],
+    });
     expect(shopifyPack.errorResponse(refusal, vendorRequest('POST', '/admin/api/2025-10/orders/1/refunds.json')).status).toBe(402);
     expect(shopifyPack.errorResponse({ ...refusal, status: 503 }, vendorRequest('POST', '/admin/orders/1/refunds.json')).status).toBe(403);
   });
 
   it('swaps the agent token for the real one and drops Authorization', () => {
-    const out = shopifyPack.applyCredential({ 'x-shopify-access-token': 'kb_agent', authorization: 'Bearer kb_agent', accept: 'application/json' }, 'shpat_real\n', {
-      path: GQL,
-      op: shopifyPack.identify('POST', GQL),
-      presented: { key: 'kb_agent' },
-    });
+    const out = shopifyPack.applyCredential(
+      { 'x-shopify-access-token': 'kb_agent', authorization: 'Bearer kb_agent', accept: 'application/json' },
+      'shpat_real\n',
+      {
+        path: GQL,
+        op: shopifyPack.identify('POST', GQL),
+        presented: { key: 'kb_agent' },
+      },
+    );
     expect(out).toEqual({ ok: true, headers: { accept: 'application/json', 'x-shopify-access-token': 'shpat_real' } });
   });
 
   it('validates shops and shopCurrency, and claims each shop as a host', () => {
-    const problems = (doc: EgressPolicy) => registryValidator().check([{ document: 'shop-agent.yaml', value: doc }]).map(formatProblem).join('\n');
+    const problems = (doc: EgressPolicy) =>
+      registryValidator()
+        .check([{ document: 'shop-agent.yaml', value: doc }])
+        .map(formatProblem)
+        .join('\n');
     const ok = parseYamlPolicy(['acme.myshopify.com', 'acme-eu.myshopify.com'], 'usd');
     expect(problems(ok)).toEqual('');
     const bad = parseYamlPolicy(['acme.example.com', 'Acme.myshopify.com'], 'USD');

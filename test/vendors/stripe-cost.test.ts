@@ -91,14 +91,21 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
     expect(reason(estimate('POST', '/v1/refunds', 'charge=..%2Fpayouts'))).toMatch(/object id/);
     expect(reason(estimate('POST', '/v1/refunds', 'amount=100'))).toMatch(/send amount .* and currency/);
     // origin=customer_balance refunds carry their own amount and currency.
-    expect(estimate('POST', '/v1/refunds', 'origin=customer_balance&customer=cus_A&amount=300&currency=usd')).toEqual({ kind: 'amount', amount: 300, currency: 'usd' });
+    expect(estimate('POST', '/v1/refunds', 'origin=customer_balance&customer=cus_A&amount=300&currency=usd')).toEqual({
+      kind: 'amount',
+      amount: 300,
+      currency: 'usd',
+    });
   });
 
   it('charge capture reserves the body amount or what is still uncaptured', () => {
     const e = lookup(estimate('POST', '/v1/charges/ch_1/capture'));
     expect(e.path).toBe('/v1/charges/ch_1');
     expect(e.read({ amount: 5000, amount_captured: 0, currency: 'usd' })).toEqual({ amount: 5000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/charges/ch_1/capture', 'amount=1200')).read({ amount: 5000, currency: 'usd' })).toEqual({ amount: 1200, currency: 'usd' });
+    expect(lookup(estimate('POST', '/v1/charges/ch_1/capture', 'amount=1200')).read({ amount: 5000, currency: 'usd' })).toEqual({
+      amount: 1200,
+      currency: 'usd',
+    });
   });
 
   it('PaymentIntent confirm, capture, increment and customer balance look up the intent', () => {
@@ -119,7 +126,10 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
     const rev = lookup(estimate('POST', '/v1/transfers/tr_1/reversals'));
     expect(rev.path).toBe('/v1/transfers/tr_1');
     expect(rev.read({ amount: 9000, amount_reversed: 1000, currency: 'usd' })).toEqual({ amount: 8000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/transfers/tr_1/reversals', 'amount=50')).read({ amount: 9000, currency: 'usd' })).toEqual({ amount: 50, currency: 'usd' });
+    expect(lookup(estimate('POST', '/v1/transfers/tr_1/reversals', 'amount=50')).read({ amount: 9000, currency: 'usd' })).toEqual({
+      amount: 50,
+      currency: 'usd',
+    });
     const fee = lookup(estimate('POST', '/v1/application_fees/fee_1/refunds'));
     expect(fee.path).toBe('/v1/application_fees/fee_1');
     expect(fee.read({ amount: 300, amount_refunded: 100, currency: 'gbp' })).toEqual({ amount: 200, currency: 'gbp' });
@@ -141,7 +151,10 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
     expect(estimate('POST', '/v1/credit_notes', 'invoice=in_1&credit_amount=300')).toEqual({ kind: 'free' });
     // No split: on a paid invoice it may refund, so reserve the most it could be; on an open one, nothing.
     const unsplit = lookup(estimate('POST', '/v1/credit_notes', 'invoice=in_1&lines[0][type]=invoice_line_item&lines[0][invoice_line_item]=il_1'));
-    expect(unsplit.read({ currency: 'usd', status: 'paid', amount_paid: 5000, post_payment_credit_notes_amount: 1000 })).toEqual({ amount: 4000, currency: 'usd' });
+    expect(unsplit.read({ currency: 'usd', status: 'paid', amount_paid: 5000, post_payment_credit_notes_amount: 1000 })).toEqual({
+      amount: 4000,
+      currency: 'usd',
+    });
     expect(unsplit.read({ currency: 'usd', status: 'open', amount_paid: 0 })).toEqual({ amount: 0, currency: 'usd' });
     expect(reason(estimate('POST', '/v1/credit_notes', 'refund_amount=5'))).toMatch(/send invoice/);
   });
@@ -163,18 +176,28 @@ describe('stripe cost: subscriptions', () => {
   });
 
   it('is free when invoiced later, and prices only add_invoice_items during a trial', () => {
-    expect(estimate('POST', '/v1/subscriptions', 'customer=cus_A&items[0][price]=price_1&collection_method=send_invoice&days_until_due=30')).toEqual({ kind: 'free' });
+    expect(estimate('POST', '/v1/subscriptions', 'customer=cus_A&items[0][price]=price_1&collection_method=send_invoice&days_until_due=30')).toEqual({
+      kind: 'free',
+    });
     expect(estimate('POST', '/v1/subscriptions', 'customer=cus_A&items[0][price]=price_1&trial_period_days=14')).toEqual({ kind: 'free' });
-    const extra = '&add_invoice_items[0][price_data][currency]=usd&add_invoice_items[0][price_data][product]=p&add_invoice_items[0][price_data][unit_amount]=500';
-    expect(estimate('POST', '/v1/subscriptions', `customer=cus_A&items[0][price]=price_1&trial_end=1900000000${extra}`)).toEqual({ kind: 'amount', amount: 500, currency: 'usd' });
+    const extra =
+      '&add_invoice_items[0][price_data][currency]=usd&add_invoice_items[0][price_data][product]=p&add_invoice_items[0][price_data][unit_amount]=500';
+    expect(estimate('POST', '/v1/subscriptions', `customer=cus_A&items[0][price]=price_1&trial_end=1900000000${extra}`)).toEqual({
+      kind: 'amount',
+      amount: 500,
+      currency: 'usd',
+    });
   });
 
   it('refuses mixed currencies, backdating and unpriceable changes', () => {
-    const mixed = 'items[0][price_data][currency]=usd&items[0][price_data][unit_amount]=1&items[1][price_data][currency]=eur&items[1][price_data][unit_amount]=1';
+    const mixed =
+      'items[0][price_data][currency]=usd&items[0][price_data][unit_amount]=1&items[1][price_data][currency]=eur&items[1][price_data][unit_amount]=1';
     expect(reason(estimate('POST', '/v1/subscriptions', mixed))).toMatch(/use one currency/);
     expect(reason(estimate('POST', '/v1/subscriptions', 'items[0][price]=p&backdate_start_date=1600000000'))).toMatch(/backdate/);
     expect(estimate('POST', '/v1/subscriptions/sub_1', 'metadata[k]=v&cancel_at_period_end=true')).toEqual({ kind: 'free' });
-    expect(reason(estimate('POST', '/v1/subscriptions/sub_1', 'items[0][price]=price_2&proration_behavior=always_invoice'))).toMatch(/items, proration_behavior/);
+    expect(reason(estimate('POST', '/v1/subscriptions/sub_1', 'items[0][price]=price_2&proration_behavior=always_invoice'))).toMatch(
+      /items, proration_behavior/,
+    );
     expect(estimate('DELETE', '/v1/subscriptions/sub_1')).toEqual({ kind: 'free' });
     expect(reason(estimate('DELETE', '/v1/subscriptions/sub_1?invoice_now=true'))).toMatch(/invoice_now/);
   });
@@ -193,9 +216,18 @@ describe('stripe settledAmount: what the 2xx response says moved', () => {
 
   it('counts a charge when captured and an authorization-only charge as 0 (the capture counts)', () => {
     const body = 'amount=4000&currency=usd';
-    expect(settle('POST', '/v1/charges', body, { amount: 4000, amount_captured: 4000, captured: true, currency: 'usd' })).toEqual({ amount: 4000, currency: 'usd' });
-    expect(settle('POST', '/v1/charges', `${body}&capture=false`, { amount: 4000, amount_captured: 0, captured: false, currency: 'usd' })).toEqual({ amount: 0, currency: 'usd' });
-    expect(settle('POST', '/v1/charges/ch_1/capture', '', { amount: 4000, amount_captured: 3000, captured: true, currency: 'usd' })).toEqual({ amount: 3000, currency: 'usd' });
+    expect(settle('POST', '/v1/charges', body, { amount: 4000, amount_captured: 4000, captured: true, currency: 'usd' })).toEqual({
+      amount: 4000,
+      currency: 'usd',
+    });
+    expect(settle('POST', '/v1/charges', `${body}&capture=false`, { amount: 4000, amount_captured: 0, captured: false, currency: 'usd' })).toEqual({
+      amount: 0,
+      currency: 'usd',
+    });
+    expect(settle('POST', '/v1/charges/ch_1/capture', '', { amount: 4000, amount_captured: 3000, captured: true, currency: 'usd' })).toEqual({
+      amount: 3000,
+      currency: 'usd',
+    });
   });
 
   it('reads PaymentIntents by status: received, pending money in full, holds as 0', () => {

@@ -21,11 +21,26 @@ describe('stripe identify: method + path → operation', () => {
   it('has the money-moving operations of, all billable', () => {
     const billable = new Set(stripePack.operations.filter((o) => o.billable).map((o) => o.id));
     for (const id of [
-      'charges.create', 'charges.capture', 'refunds.create', 'payment_intents.create', 'payment_intents.confirm',
-      'payment_intents.capture', 'payment_intents.increment_authorization', 'payment_intents.apply_customer_balance',
-      'payouts.create', 'transfers.create', 'transfers.reversals.create', 'invoices.pay', 'subscriptions.create',
-      'invoiceitems.create', 'checkout.sessions.create', 'payment_links.create', 'credit_notes.create', 'topups.create',
-      'customers.balance_transactions.create', 'application_fees.refunds.create',
+      'charges.create',
+      'charges.capture',
+      'refunds.create',
+      'payment_intents.create',
+      'payment_intents.confirm',
+      'payment_intents.capture',
+      'payment_intents.increment_authorization',
+      'payment_intents.apply_customer_balance',
+      'payouts.create',
+      'transfers.create',
+      'transfers.reversals.create',
+      'invoices.pay',
+      'subscriptions.create',
+      'invoiceitems.create',
+      'checkout.sessions.create',
+      'payment_links.create',
+      'credit_notes.create',
+      'topups.create',
+      'customers.balance_transactions.create',
+      'application_fees.refunds.create',
     ]) {
       expect(billable.has(id), id).toBe(true);
     }

@@ -97,7 +97,11 @@ describe('twilio: credentials', () => {
   });
 
   it('sends the real auth token as Basic AccountSid:token', () => {
-    const r = twilioPack.applyCredential({ ...basicAuth(AC, 'kb_agent'), accept: 'application/json' }, `${AC}:realtoken\n`, { path: MESSAGES, op, presented: { key: 'kb_agent' } });
+    const r = twilioPack.applyCredential({ ...basicAuth(AC, 'kb_agent'), accept: 'application/json' }, `${AC}:realtoken\n`, {
+      path: MESSAGES,
+      op,
+      presented: { key: 'kb_agent' },
+    });
     expect(r).toEqual({ ok: true, headers: { ...basicAuth(AC, 'realtoken'), accept: 'application/json' } });
   });
 
@@ -108,7 +112,11 @@ describe('twilio: credentials', () => {
 
   it('refuses a path naming another account, even an encoded one outside the catalog', () => {
     const other = `/2010-04-01/Accounts/${OTHER_AC}/Messages.json`;
-    const r = twilioPack.applyCredential(basicAuth(OTHER_AC, 'kb_agent'), `${AC}:realtoken`, { path: other, op: twilioPack.identify('POST', other), presented: { key: 'kb_agent' } });
+    const r = twilioPack.applyCredential(basicAuth(OTHER_AC, 'kb_agent'), `${AC}:realtoken`, {
+      path: other,
+      op: twilioPack.identify('POST', other),
+      presented: { key: 'kb_agent' },
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.refusal).toMatchObject({ status: 403, code: 'keybrake_account_mismatch' });
@@ -228,7 +236,11 @@ describe('twilio: loop fingerprint and errors', () => {
   });
 
   it("answers in Twilio's error shape, which twilio-node reads into a RestException", () => {
-    const r = twilioPack.errorResponse({ status: 403, code: 'keybrake_cap_exceeded', message: 'cap 24h twilio spend: $4.99 used + $0.02 requested > $5.00 limit' });
+    const r = twilioPack.errorResponse({
+      status: 403,
+      code: 'keybrake_cap_exceeded',
+      message: 'cap 24h twilio spend: $4.99 used + $0.02 requested > $5.00 limit',
+    });
     expect(r.status).toBe(403);
     const body = JSON.parse(r.body);
     expect(body).toMatchObject({ code: 20403, status: 403, keybrake_code: 'keybrake_cap_exceeded', more_info: 'https://www.twilio.com/docs/errors/20403' });

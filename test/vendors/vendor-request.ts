@@ -1,11 +1,7 @@
 // Builds the VendorRequest a pack sees, for pack unit tests.
 import type { VendorRequest } from '../../src/vendors/pack.ts';
 
-export function vendorRequest(
-  method: string,
-  url: string,
-  opts: { body?: string; type?: string; headers?: Record<string, string> } = {},
-): VendorRequest {
+export function vendorRequest(method: string, url: string, opts: { body?: string; type?: string; headers?: Record<string, string> } = {}): VendorRequest {
   const q = url.indexOf('?');
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers['content-type'] = opts.type ?? 'application/json';

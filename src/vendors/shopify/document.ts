@@ -10,7 +10,18 @@
 // other directive, a fragment on another type, a cycle
 // or an unknown name refuses the document: what cannot be resolved fully is
 // never forwarded.
-import { Kind, Lexer, Source, TokenKind, parse, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  Lexer,
+  Source,
+  TokenKind,
+  parse,
+  type DirectiveNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { ABSENT, Unresolvable, define, resolveValue, type Variables } from './values.ts';
 import { oversizedShape } from '../body-text.ts';
 
@@ -119,7 +130,9 @@ function selectOperation(document: DocumentNode, operationName: unknown): Operat
   if (typeof operationName !== 'string' || operationName === '') throw new Unresolvable('operationName must be a non-empty string');
   const named = operations.filter((op) => op.name?.value === operationName);
   if (named.length !== 1) {
-    throw new Unresolvable(`operationName ${JSON.stringify(operationName.slice(0, 60))} names ${named.length} operations of the document; it must name exactly one`);
+    throw new Unresolvable(
+      `operationName ${JSON.stringify(operationName.slice(0, 60))} names ${named.length} operations of the document; it must name exactly one`,
+    );
   }
   return named[0]!;
 }
@@ -238,9 +251,11 @@ function idempotencyKeyOf(directives: readonly DirectiveNode[] | undefined, vari
   const found = (directives ?? []).filter((d) => d.name.value === IDEMPOTENT);
   if (found.length === 0) return undefined;
   const args = found[0]!.arguments ?? [];
-  if (found.length > 1 || args.length !== 1 || args[0]!.name.value !== 'key') throw new Unresolvable('@idempotent takes exactly one argument, key, once per field');
+  if (found.length > 1 || args.length !== 1 || args[0]!.name.value !== 'key')
+    throw new Unresolvable('@idempotent takes exactly one argument, key, once per field');
   const key = resolveValue(args[0]!.value, variables);
-  if (typeof key !== 'string' || key === '' || key.length > 255) throw new Unresolvable('@idempotent(key:) must be a non-empty string of at most 255 characters');
+  if (typeof key !== 'string' || key === '' || key.length > 255)
+    throw new Unresolvable('@idempotent(key:) must be a non-empty string of at most 255 characters');
   return key;
 }
 

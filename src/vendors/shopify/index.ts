@@ -27,7 +27,8 @@ function validateShopifyEntry(entry: EntryFields): string[] {
   if (!Array.isArray(shops) || shops.length === 0) errors.push('shops: list the shops this entry governs, e.g. shops: [acme.myshopify.com]');
   else {
     shops.forEach((shop, i) => {
-      if (typeof shop !== 'string' || !SHOP_HOST.test(shop)) errors.push(`shops[${i}]: ${JSON.stringify(shop)} is not a shop host like acme.myshopify.com (lowercase)`);
+      if (typeof shop !== 'string' || !SHOP_HOST.test(shop))
+        errors.push(`shops[${i}]: ${JSON.stringify(shop)} is not a shop host like acme.myshopify.com (lowercase)`);
     });
     if (new Set(shops).size !== shops.length) errors.push('shops: a shop is listed twice');
   }

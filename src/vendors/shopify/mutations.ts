@@ -140,7 +140,12 @@ function usageLimit(value: unknown): number | undefined {
 }
 
 /** The draft order's or order's total, read before forwarding (the request does not carry it). */
-function lookedUp(type: 'DraftOrder' | 'Order', money: readonly string[], id: (args: Record<string, unknown>) => unknown, settled?: readonly string[]): MutationModel {
+function lookedUp(
+  type: 'DraftOrder' | 'Order',
+  money: readonly string[],
+  id: (args: Record<string, unknown>) => unknown,
+  settled?: readonly string[],
+): MutationModel {
   return {
     price: ({ args }) => {
       const value = id(args);

@@ -40,7 +40,8 @@ export function parseShopifyRequest(req: VendorRequest, op: Operation): ParseRes
   }
   if (!isPlainObject(json.value)) return refuse('a GraphQL request body must be a JSON object {query, variables, operationName}');
   const extra = Object.keys(json.value).find((k) => !GRAPHQL_KEYS.has(k));
-  if (extra !== undefined) return refuse(`a GraphQL request field ${JSON.stringify(extra.slice(0, 40))} cannot be judged; send only query, variables and operationName`, extra);
+  if (extra !== undefined)
+    return refuse(`a GraphQL request field ${JSON.stringify(extra.slice(0, 40))} cannot be judged; send only query, variables and operationName`, extra);
   const big = oversizedShape(json.value.variables);
   if (big) return refuse(big, 'variables');
   const resolved = resolveRequest(json.value);

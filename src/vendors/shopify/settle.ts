@@ -46,7 +46,12 @@ export function shopifyNothingHappened(op: Operation, response: unknown, body?: 
   return calls.every((call) => outcomeOf(call, dataOf(response)) === 'failed');
 }
 
-export function shopifySettledAmount(op: Operation, response: unknown, estimate: CostEstimate, body?: ParsedBody): { amount: number; currency: string } | undefined {
+export function shopifySettledAmount(
+  op: Operation,
+  response: unknown,
+  estimate: CostEstimate,
+  body?: ParsedBody,
+): { amount: number; currency: string } | undefined {
   if (estimate.kind === 'free' || estimate.kind === 'unknown') return undefined;
   const calls = body && callsOf(body);
   if (!calls) return restSettled(op, response);

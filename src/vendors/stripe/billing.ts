@@ -121,9 +121,7 @@ function sumLines(id: string, body: ParsedBody, lines: ReadonlyArray<readonly [u
 }
 
 /** Changes that cannot invoice: anything else (items, prorations, anchors, trials) may charge at once. */
-const HARMLESS_UPDATES = new Set([
-  'metadata', 'description', 'default_payment_method', 'default_source', 'cancel_at_period_end', 'pause_collection', 'expand',
-]);
+const HARMLESS_UPDATES = new Set(['metadata', 'description', 'default_payment_method', 'default_source', 'cancel_at_period_end', 'pause_collection', 'expand']);
 
 const subscriptionUpdate: CostRule = (id, body) => {
   const risky = Object.keys(body).filter((k) => !HARMLESS_UPDATES.has(k));

@@ -46,8 +46,7 @@ const intentPath = (p: Record<string, string>) => objectPath('payment_intents', 
 
 const intentCreate: CostRule = (id, body) => (isFalseOrAbsent(body, 'confirm') ? FREE : amountInBody(id, body));
 
-const intentConfirm: CostRule = (id, body, p) =>
-  onObject(id, intentPath(p), integerField(body, 'amount_to_confirm'), (pi) => objectInteger(pi, 'amount'));
+const intentConfirm: CostRule = (id, body, p) => onObject(id, intentPath(p), integerField(body, 'amount_to_confirm'), (pi) => objectInteger(pi, 'amount'));
 
 const intentCapture: CostRule = (id, body, p) =>
   onObject(id, intentPath(p), integerField(body, 'amount_to_capture'), (pi) => objectInteger(pi, 'amount_capturable'));

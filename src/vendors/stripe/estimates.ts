@@ -41,12 +41,7 @@ export function objectPath(collection: string, id: string, query = ''): string {
  * existing object: GET `path`, then take the body's amount if it gave one,
  * else `fallback(object)`. An object without them fails the lookup (refused).
  */
-export function onObject(
-  opId: string,
-  path: string,
-  bodyAmount: Field<number>,
-  fallback: (object: unknown) => number | undefined,
-): CostEstimate {
+export function onObject(opId: string, path: string, bodyAmount: Field<number>, fallback: (object: unknown) => number | undefined): CostEstimate {
   if (bodyAmount.state === 'invalid') return unknown(`stripe ${opId}: ${bodyAmount.reason}`);
   const given = bodyAmount.state === 'ok' ? bodyAmount.value : undefined;
   return {

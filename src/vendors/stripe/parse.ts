@@ -34,7 +34,10 @@ function parseFormRequest(req: VendorRequest): Parsed {
     if (type !== FORM_TYPE) {
       return unparseable(`Stripe v1 request bodies must be ${FORM_TYPE}; got "${type || 'no content type'}"`);
     }
-    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
     if (charset !== undefined && charset !== 'utf-8') return unparseable(`form bodies must be UTF-8, not ${charset}`);
     const decoded = decodeBodyText(req.body);
     if (!decoded.ok) return unparseable(decoded.message);

@@ -64,11 +64,7 @@ const SETTLE: Readonly<Record<string, Settle>> = {
   'credit_notes.create': creditNoteRefunded,
 };
 
-export function stripeSettledAmount(
-  op: Operation,
-  response: unknown,
-  estimate: CostEstimate,
-): { amount: number; currency: string } | undefined {
+export function stripeSettledAmount(op: Operation, response: unknown, estimate: CostEstimate): { amount: number; currency: string } | undefined {
   // Nothing was reserved for a free call; there is nothing to replace.
   if (estimate.kind === 'free' || estimate.kind === 'unknown') return undefined;
   const settle = Object.hasOwn(SETTLE, op.id) ? SETTLE[op.id] : undefined;

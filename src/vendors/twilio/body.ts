@@ -39,7 +39,10 @@ export function parseTwilioRequest(req: VendorRequest): { ok: true; body: Parsed
   if (req.body.length === 0) return { ok: true, body: {} };
   const [type, ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
   if (type !== FORM_TYPE) return unparseable(`Twilio request bodies must be ${FORM_TYPE}, got "${type || 'none'}"`);
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8') return unparseable(`form bodies must be UTF-8, not ${charset}`);
   const decoded = decodeBodyText(req.body);
   if (!decoded.ok) return unparseable(decoded.message);

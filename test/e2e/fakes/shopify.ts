@@ -49,7 +49,12 @@ const READS: Record<string, (args: Args) => unknown> = {
 /** Legacy REST: POST /admin/api/{version}/orders/{id}/refunds.json answers the refund with its transactions. */
 function restRefund(body: string) {
   const refund = obj(obj(JSON.parse(body)).refund);
-  const transactions = (Array.isArray(refund.transactions) ? refund.transactions : []).map((t, i) => ({ id: i + 1, ...obj(t), currency: 'USD', status: 'success' }));
+  const transactions = (Array.isArray(refund.transactions) ? refund.transactions : []).map((t, i) => ({
+    id: i + 1,
+    ...obj(t),
+    currency: 'USD',
+    status: 'success',
+  }));
   return { status: 201, body: { refund: { id: 509562969, transactions } } };
 }
 
