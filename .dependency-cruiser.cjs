@@ -10,7 +10,7 @@
 //   services       audit, caps, kill, pki, ledger, policy, scope (the Restricted Key picker's data),
 //                  limits (connection deadlines, body budget, process guard)
 //   leaves         vendors, money, refusal, http, redact (card and secret masking), sqlite (WAL checkpoints), redirect
-//                  (init-redirect's rule plan), printable.ts, version.ts
+//                  (init-redirect's rule plan), printable.ts, version.ts, guards.ts
 const ALLOWED = {
   'cli.ts': ['commands', 'demo', 'version.ts'],
   commands: ['app', 'k8s', 'redirect', 'scope', 'audit', 'pki', 'policy', 'vendors', 'limits', 'version.ts', 'printable.ts'],
@@ -19,7 +19,7 @@ const ALLOWED = {
   k8s: ['admin', 'kill', 'pki', 'policy', 'vendors', 'money', 'refusal', 'http'],
   kubectl: ['commands', 'k8s', 'policy', 'vendors', 'pki'],
   proxy: ['pipeline', 'kill', 'pki', 'policy', 'vendors', 'refusal', 'http', 'limits'],
-  admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money', 'limits', 'version.ts'],
+  admin: ['pipeline', 'audit', 'caps', 'kill', 'ledger', 'policy', 'money', 'limits', 'version.ts', 'guards.ts'],
   pipeline: ['audit', 'caps', 'ledger', 'policy', 'vendors', 'money', 'refusal', 'http'],
   audit: ['policy', 'money', 'redact', 'sqlite', 'printable.ts'],
   caps: ['ledger', 'policy', 'money'],
@@ -28,7 +28,7 @@ const ALLOWED = {
   ledger: ['sqlite'],
   limits: [],
   policy: ['vendors', 'money', 'redact'],
-  vendors: ['money', 'refusal'],
+  vendors: ['money', 'refusal', 'guards.ts'],
   money: [],
   refusal: [],
   http: [],
@@ -37,6 +37,7 @@ const ALLOWED = {
   redirect: [],
   scope: ['policy', 'vendors', 'money'],
   'printable.ts': [],
+  'guards.ts': [],
   'version.ts': [],
 };
 

@@ -8,6 +8,7 @@
 // disabled, because an open kill endpoint reachable by Alertmanager's network
 // is a denial of service waiting to happen.
 import { bearerMatches } from './bearer.ts';
+import { isPlainObject } from '../guards.ts';
 
 /** Who this proxy is, for matching an alert's selector labels. */
 export interface AlertmanagerSelf {
@@ -74,15 +75,15 @@ export function parseWebhook(body: Buffer): WebhookAlert[] | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(doc) || !Array.isArray(doc.alerts)) return undefined;
+  if (!isPlainObject(doc) || !Array.isArray(doc.alerts)) return undefined;
   const groupStatus = typeof doc.status === 'string' ? doc.status : '';
   const alerts: WebhookAlert[] = [];
   for (const a of doc.alerts) {
-    if (!isObject(a) || !isObject(a.labels)) return undefined;
+    if (!isPlainObject(a) || !isPlainObject(a.labels)) return undefined;
     alerts.push({
       status: typeof a.status === 'string' ? a.status : groupStatus,
       labels: stringValues(a.labels),
-      annotations: isObject(a.annotations) ? stringValues(a.annotations) : {},
+      annotations: isPlainObject(a.annotations) ? stringValues(a.annotations) : {},
     });
   }
   return alerts;
@@ -116,10 +117,6 @@ function stringValues(o: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(o)) if (typeof v === 'string') out[k] = v;
   return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function answer(status: number, body: object): AlertmanagerResponse {

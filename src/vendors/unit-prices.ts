@@ -14,6 +14,7 @@ export interface UnitPrices {
   byCountry?: Record<string, Record<string, string>>;
 }
 import { currencyDecimals } from '../money/money.ts';
+import { isPlainObject } from '../guards.ts';
 
 const DECIMAL = /^(\d{1,12})(?:\.(\d{1,12}))?$/;
 const COUNTRY_PREFIX = /^\+\d{1,6}$/;
@@ -77,10 +78,6 @@ export function priceUnits(prices: UnitPrices | undefined, name: string, count: 
   return { ok: true, amount, currency };
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Policy validation for `unitPrices`: known price names, decimal values,
  * `+digits` country prefixes. The entry comes straight from YAML, so every
@@ -88,14 +85,14 @@ function isMapping(value: unknown): value is Record<string, unknown> {
  */
 export function validateUnitPrices(prices: unknown, names: readonly string[], opts: { byCountry: boolean }): string[] {
   if (prices === undefined) return [];
-  if (!isMapping(prices)) return ['unitPrices: must be a mapping with currency, default and (optionally) byCountry'];
+  if (!isPlainObject(prices)) return ['unitPrices: must be a mapping with currency, default and (optionally) byCountry'];
   const errors: string[] = [];
   if (typeof prices.currency !== 'string' || !/^[a-zA-Z]{3}$/.test(prices.currency)) {
     errors.push('unitPrices.currency: must be a three-letter ISO currency code');
   }
   const checkTable = (table: unknown, field: string) => {
     if (table === undefined) return;
-    if (!isMapping(table)) {
+    if (!isPlainObject(table)) {
       errors.push(`${field}: must be a mapping of price name to decimal string`);
       return;
     }
@@ -110,7 +107,7 @@ export function validateUnitPrices(prices: unknown, names: readonly string[], op
   if (prices.byCountry === undefined) return errors;
   if (!opts.byCountry) {
     errors.push('unitPrices.byCountry: this vendor does not price by destination country; use unitPrices.default');
-  } else if (!isMapping(prices.byCountry)) {
+  } else if (!isPlainObject(prices.byCountry)) {
     errors.push('unitPrices.byCountry: must be a mapping of E.164 prefix to prices');
   } else {
     for (const [prefix, table] of Object.entries(prices.byCountry)) {

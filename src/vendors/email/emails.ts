@@ -5,7 +5,7 @@
 // rule written for a single send holds for a batch too.
 import type { ParsedBody } from '../pack.ts';
 import { caseClash, paramOf } from '../param-names.ts';
-import { isPlainObject } from './json-body.ts';
+import { isPlainObject } from '../../guards.ts';
 import { addressesOf, derivedFieldClash, summarize, withRecipients } from './recipients.ts';
 
 export type EmailParse = { ok: true; body: ParsedBody } | { ok: false; message: string; param?: string };

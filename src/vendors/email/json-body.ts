@@ -26,7 +26,3 @@ export function decodeJsonBody(req: VendorRequest): JsonResult {
   const oversized = oversizedShape(value);
   return oversized ? { ok: false, message: oversized } : { ok: true, value };
 }
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -5,7 +5,8 @@
 import type { OperationDef, ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
 import { parseEmail, parseEmailList } from './emails.ts';
-import { decodeJsonBody, isPlainObject } from './json-body.ts';
+import { decodeJsonBody } from './json-body.ts';
+import { isPlainObject } from '../../guards.ts';
 import { refuseParam } from '../../refusal/catalog.ts';
 
 export type BodyShape =

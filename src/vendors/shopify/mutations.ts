@@ -5,6 +5,7 @@
 // listed here move no money by themselves; those listed with no price are
 // refused, never counted as free.
 import { currencyOf, sumMinor, toMinor, type Minor } from './money.ts';
+import { isPlainObject } from '../../guards.ts';
 
 export type CallCost =
   | { kind: 'amount'; amount: number; currency: string }
@@ -27,8 +28,7 @@ interface MutationModel {
   settled?: readonly string[];
 }
 
-export const obj = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+export const obj = (value: unknown): Record<string, unknown> => (isPlainObject(value) ? value : {});
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** A MoneyInput `{amount, currencyCode}`. */

@@ -5,7 +5,8 @@
 // read `refundCreate.input.transactions[*].amount`. REST writes: the JSON body.
 // Anything that cannot be read exactly is refused.
 import type { Operation, OperationPart, ParseResult, ParsedBody, VendorRequest } from '../pack.ts';
-import { decodeJsonBody, isPlainObject } from '../email/json-body.ts';
+import { decodeJsonBody } from '../email/json-body.ts';
+import { isPlainObject } from '../../guards.ts';
 import { oversizedShape } from '../body-text.ts';
 import { mutationModel } from './mutations.ts';
 import { resolveRequest, type MutationCall } from './document.ts';

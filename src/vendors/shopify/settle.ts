@@ -13,6 +13,7 @@ import { mutationModel, obj } from './mutations.ts';
 import { currencyOf, sumMinor, toMinor, type Minor } from './money.ts';
 import { callsOf } from './request.ts';
 import { REST_GIFT_CARD_ID, REST_REFUND_ID } from './catalog.ts';
+import { isPlainObject } from '../../guards.ts';
 
 type Outcome = 'failed' | Minor | undefined;
 
@@ -35,7 +36,7 @@ function outcomeOf(call: MutationCall, data: Record<string, unknown> | undefined
 
 function dataOf(response: unknown): Record<string, unknown> | undefined {
   const data = obj(response).data;
-  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+  return isPlainObject(data) ? data : undefined;
 }
 
 export function shopifyNothingHappened(op: Operation, response: unknown, body?: ParsedBody): boolean {

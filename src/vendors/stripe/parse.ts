@@ -5,7 +5,8 @@
 import type { ParsedBody, Refusal, VendorRequest } from '../pack.ts';
 import { parseForm } from '../form.ts';
 import { decodeBodyText } from '../body-text.ts';
-import { decodeJsonBody, isPlainObject } from '../email/json-body.ts';
+import { decodeJsonBody } from '../email/json-body.ts';
+import { isPlainObject } from '../../guards.ts';
 import { refuseParam } from '../../refusal/catalog.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
