@@ -15,7 +15,7 @@ import type { AuditSinkStats, Decision } from '../audit/record.ts';
 import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
 import type { KillSource } from '../kill/kill-switch.ts';
 import { VERSION } from '../version.ts';
-import { currencyDecimals } from '../money/money.ts';
+import { currencyCodeOf, currencyDecimals } from '../money/money.ts';
 
 /** Every kill source, so a kill sets its own series to 1 and the others to 0. Typed so a new source cannot be forgotten. */
 const KILL_SOURCES: Record<KillSource, true> = { api: true, alertmanager: true, policy: true, restart: true };
@@ -194,9 +194,8 @@ export class ProxyMetrics {
   recordSpend(vendor: string, policy: string, currency: string, minor: number): void {
     if (!Number.isSafeInteger(minor) || minor <= 0) return;
     // The vendor accepted the charge, so the code is real; the check only keeps the label bounded.
-    const iso = /^[a-z]{3}$/i.test(currency);
-    const label = iso ? currency.toLowerCase() : 'unknown';
-    this.#spend.inc({ vendor, policy, currency: label }, minor / 10 ** (iso ? currencyDecimals(label) : 2));
+    const code = currencyCodeOf(currency);
+    this.#spend.inc({ vendor, policy, currency: code ?? 'unknown' }, minor / 10 ** (code ? currencyDecimals(code) : 2));
   }
 
   /** `used` is in the cap's own unit: minor units of its currency, or a count. */

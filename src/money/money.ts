@@ -1,6 +1,7 @@
 // Currency facts and exact money math. Money is integer minor units (safe
 // integers); decimals and rates are parsed into bigints, never floats, and
 // conversions round UP so a cap never under-counts.
+import { decimalFraction, parseDecimal } from './decimal.ts';
 
 /** A decimal rate as an exact fraction: value = num / den. */
 export interface Rate {
@@ -35,11 +36,21 @@ export const THREE_DECIMAL: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 
 const SYMBOLS: Readonly<Record<string, string>> = { usd: '$', eur: '€', gbp: '£', jpy: '¥' };
 
 const CURRENCY = /^[a-z]{3}$/;
-const DECIMAL = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
+
+/** A lowercase three-letter code (usd, eur): what policies write and keybrake's amounts carry. */
+export function isCurrencyCode(value: unknown): value is string {
+  return typeof value === 'string' && CURRENCY.test(value);
+}
+
+/** A code in any case ("USD", "usd") as keybrake's lowercase one; undefined when it is not three letters. */
+export function currencyCodeOf(value: unknown): string | undefined {
+  const cur = typeof value === 'string' ? value.toLowerCase() : undefined;
+  return isCurrencyCode(cur) ? cur : undefined;
+}
 
 function normalize(currency: string): string {
-  const cur = currency.toLowerCase();
-  if (!CURRENCY.test(cur)) throw new Error(`'${currency.slice(0, 20)}' is not a three-letter ISO currency code`);
+  const cur = currencyCodeOf(currency);
+  if (!cur) throw new Error(`'${currency.slice(0, 20)}' is not a three-letter ISO currency code`);
   return cur;
 }
 
@@ -54,13 +65,12 @@ export function currencyDecimals(currency: string): number {
 /** "500.00" usd → 50000. Refuses signs, exponents and more decimals than the currency has. */
 export function parseMajor(amount: string, currency: string): number {
   const decimals = currencyDecimals(currency);
-  const m = DECIMAL.exec(amount);
-  if (!m) throw new Error(`amount '${amount.slice(0, 40)}' is not a non-negative decimal number like "500.00"`);
-  const frac = m[2] ?? '';
-  if (frac.length > decimals) {
-    throw new Error(`amount '${amount}' has ${frac.length} decimals; ${currency.toUpperCase()} has ${decimals}`);
+  const d = parseDecimal(amount);
+  if (!d) throw new Error(`amount '${amount.slice(0, 40)}' is not a non-negative decimal number like "500.00"`);
+  if (d.fraction.length > decimals) {
+    throw new Error(`amount '${amount}' has ${d.fraction.length} decimals; ${currency.toUpperCase()} has ${decimals}`);
   }
-  const minor = BigInt(m[1]! + frac.padEnd(decimals, '0'));
+  const minor = BigInt(d.whole + d.fraction.padEnd(decimals, '0'));
   return toSafe(minor, `amount '${amount}'`);
 }
 
@@ -77,12 +87,10 @@ export function formatMinor(minor: number, currency: string): string {
 
 /** "1.08" → 108/100 (reduced). A rate must be a positive plain decimal. */
 export function parseRate(s: string): Rate {
-  const m = DECIMAL.exec(s.trim());
-  if (!m) throw new Error(`rate '${s.slice(0, 40)}' is not a positive decimal number like "1.08"`);
-  const frac = m[2] ?? '';
-  const num = BigInt(m[1]! + frac);
+  const d = parseDecimal(s.trim());
+  if (!d) throw new Error(`rate '${s.slice(0, 40)}' is not a positive decimal number like "1.08"`);
+  const { num, den } = decimalFraction(d);
   if (num === 0n) throw new Error(`rate '${s}' is zero; a conversion rate must be positive`);
-  const den = 10n ** BigInt(frac.length);
   const g = gcd(num, den);
   return { num: num / g, den: den / g };
 }

@@ -10,7 +10,7 @@ import { parseFieldKey } from './constraint.ts';
 import { compileCel } from './cel.ts';
 import { compilePolicyRegex } from './regex.ts';
 import { CALENDAR_WINDOWS, capName, isCalendarWindow } from './caps.ts';
-import { parseMajor, parseRate } from '../money/money.ts';
+import { isCurrencyCode, parseMajor, parseRate } from '../money/money.ts';
 import { childPath } from './field-path.ts';
 import { closestName } from './did-you-mean.ts';
 
@@ -24,7 +24,7 @@ export function entryProblems(entry: VendorEntry, path: string, pack: VendorPack
   checkCaps(entry.caps ?? [], childPath(path, 'caps'), report, pack);
   for (const [currency, rate] of Object.entries(entry.fx ?? {})) {
     const at = childPath(childPath(path, 'fx'), currency);
-    if (!/^[a-z]{3}$/.test(currency)) report(at, `${JSON.stringify(currency)} is not a lowercase ISO currency code (eur, gbp)`);
+    if (!isCurrencyCode(currency)) report(at, `${JSON.stringify(currency)} is not a lowercase ISO currency code (eur, gbp)`);
     attempt(at, report, () => parseRate(rate));
   }
   try {

@@ -13,29 +13,22 @@ export interface UnitPrices {
   default?: Record<string, string>;
   byCountry?: Record<string, Record<string, string>>;
 }
-import { currencyDecimals } from '../money/money.ts';
+import { currencyCodeOf, currencyDecimals } from '../money/money.ts';
+import { decimalFraction, parseDecimal } from '../money/decimal.ts';
 import { isPlainObject } from '../guards.ts';
 
-const DECIMAL = /^(\d{1,12})(?:\.(\d{1,12}))?$/;
 const COUNTRY_PREFIX = /^\+\d{1,6}$/;
 
 export type PriceResult = { ok: true; amount: number; currency: string } | { ok: false; reason: string };
-
-/** Exact value of a non-negative decimal string as num/den; undefined when it is not one. */
-function parseDecimal(text: string): { num: bigint; den: bigint } | undefined {
-  const m = DECIMAL.exec(text);
-  if (!m) return undefined;
-  const frac = m[2] ?? '';
-  return { num: BigInt(m[1] + frac), den: 10n ** BigInt(frac.length) };
-}
 
 /**
  * `count` × a decimal major-unit amount, in minor units of `currency`, rounded
  * up. A leading minus is ignored: Twilio reports charges as negative prices.
  */
 export function majorToMinorCeil(decimal: string, currency: string, count = 1): number | undefined {
-  const value = parseDecimal(decimal.trim().replace(/^-/, ''));
-  if (!value || !Number.isSafeInteger(count) || count < 0 || !/^[a-z]{3}$/i.test(currency)) return undefined;
+  const parsed = parseDecimal(decimal.trim().replace(/^-/, ''));
+  if (!parsed || !Number.isSafeInteger(count) || count < 0 || !currencyCodeOf(currency)) return undefined;
+  const value = decimalFraction(parsed);
   const scaled = BigInt(count) * value.num * 10n ** BigInt(currencyDecimals(currency));
   const minor = (scaled + value.den - 1n) / value.den;
   return minor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(minor) : undefined;
@@ -87,7 +80,7 @@ export function validateUnitPrices(prices: unknown, names: readonly string[], op
   if (prices === undefined) return [];
   if (!isPlainObject(prices)) return ['unitPrices: must be a mapping with currency, default and (optionally) byCountry'];
   const errors: string[] = [];
-  if (typeof prices.currency !== 'string' || !/^[a-zA-Z]{3}$/.test(prices.currency)) {
+  if (!currencyCodeOf(prices.currency)) {
     errors.push('unitPrices.currency: must be a three-letter ISO currency code');
   }
   const checkTable = (table: unknown, field: string) => {

@@ -5,6 +5,7 @@
 // cards, cost in the shop's currency, settle from the mutation payloads.
 import type { EntryFields, Operation, ParsedBody, VendorPack } from '../pack.ts';
 import { compileCatalog } from '../paths.ts';
+import { isCurrencyCode } from '../../money/money.ts';
 import { headerSecret, withToken } from '../email/credential.ts';
 import { SHOPIFY_OPERATIONS } from './catalog.ts';
 import { estimateShopifyCost } from './cost.ts';
@@ -33,7 +34,7 @@ function validateShopifyEntry(entry: EntryFields): string[] {
     if (new Set(shops).size !== shops.length) errors.push('shops: a shop is listed twice');
   }
   if (entry.hosts !== undefined) errors.push('hosts: Shopify entries name their shops in shops, not hosts; remove hosts');
-  if (typeof entry.shopCurrency !== 'string' || !/^[a-z]{3}$/.test(entry.shopCurrency)) {
+  if (!isCurrencyCode(entry.shopCurrency)) {
     errors.push(`shopCurrency: the shops' currency as a lowercase ISO code (usd, eur) is required, found ${JSON.stringify(entry.shopCurrency ?? null)}`);
   }
   if (entry.unitPrices !== undefined) errors.push('unitPrices: Shopify amounts come from each request; remove unitPrices');

@@ -2,24 +2,23 @@
 // (MoneyInput.currencyCode, RefundInput.currency) or else the shop's. Converted
 // exactly to integer minor units; a negative, exponent or over-precise amount
 // is not a price keybrake will guess at.
-import { currencyDecimals, parseMajor } from '../../money/money.ts';
+import { currencyCodeOf, currencyDecimals, parseMajor } from '../../money/money.ts';
+import { parseDecimal } from '../../money/decimal.ts';
 
 export type Minor = { ok: true; amount: number; currency: string } | { ok: false; reason: string };
-
-const DECIMAL = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
 /** `value` (a decimal string, or a JSON number written without exponent) in minor units of `currency`. */
 export function toMinor(value: unknown, currency: string, where: string): Minor {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof text !== 'string') return { ok: false, reason: `${where} is missing or not a decimal amount` };
-  const m = DECIMAL.exec(text);
-  if (!m) return { ok: false, reason: `${where} ${JSON.stringify(text.slice(0, 40))} is not a non-negative decimal amount like "12.50"` };
+  const d = parseDecimal(text);
+  if (!d) return { ok: false, reason: `${where} ${JSON.stringify(text.slice(0, 40))} is not a non-negative decimal amount like "12.50"` };
   // "10.000" is 10.00 exactly: trailing zeros past the currency's decimals are not precision.
   const decimals = currencyDecimals(currency);
-  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  const fraction = d.fraction.replace(/0+$/, '');
   if (fraction.length > decimals) return { ok: false, reason: `${where} ${text} has more decimals than ${currency.toUpperCase()} (${decimals})` };
   try {
-    return { ok: true, amount: parseMajor(fraction ? `${m[1]}.${fraction}` : m[1]!, currency), currency };
+    return { ok: true, amount: parseMajor(fraction ? `${d.whole}.${fraction}` : d.whole, currency), currency };
   } catch (err) {
     return { ok: false, reason: `${where}: ${(err as Error).message}` };
   }
@@ -27,7 +26,8 @@ export function toMinor(value: unknown, currency: string, where: string): Minor 
 
 /** A Shopify CurrencyCode (`USD`) as keybrake's lowercase code, or undefined when it is not one. */
 export function currencyOf(code: unknown): string | undefined {
-  return typeof code === 'string' && /^[A-Z]{3}$/.test(code) ? code.toLowerCase() : undefined;
+  // Shopify's CurrencyCode enum is upper case: anything else is not one of its values.
+  return typeof code === 'string' && code === code.toUpperCase() ? currencyCodeOf(code) : undefined;
 }
 
 /** Sum amounts that must share one currency. */

@@ -2,11 +2,11 @@
 // Each reader says "absent", "this value" or "unreadable": an unreadable field
 // is refused upstream, never coerced (so `amount=` or `amount=1e3` is not 0).
 
+import { currencyCodeOf } from '../../money/money.ts';
 export type Field<T> = { state: 'absent' } | { state: 'ok'; value: T } | { state: 'invalid'; reason: string };
 
 export const ABSENT = { state: 'absent' } as const;
 const CANONICAL_INTEGER = /^(0|[1-9][0-9]*)$/;
-const CURRENCY = /^[a-z]{3}$/;
 /** Stripe object ids: `ch_…`, `pi_…`, custom product ids; no `/`, `.` or `%` that would reshape a lookup path. */
 const OBJECT_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
@@ -33,8 +33,8 @@ export function integerField(obj: unknown, path: string): Field<number> {
 export function currencyField(obj: unknown, path: string): Field<string> {
   const v = valueAt(obj, path);
   if (v === undefined) return ABSENT;
-  const cur = typeof v === 'string' ? v.toLowerCase() : '';
-  if (CURRENCY.test(cur)) return { state: 'ok', value: cur };
+  const cur = currencyCodeOf(v);
+  if (cur) return { state: 'ok', value: cur };
   return { state: 'invalid', reason: `${path} must be a three-letter currency code like "usd"` };
 }
 
