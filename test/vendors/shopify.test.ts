@@ -327,7 +327,11 @@ describe('shopify: refusals and policy', () => {
       errors: [{ message: 'cap day shopify spend: … [KEYBRAKE_CAP_EXCEEDED]', extensions: { code: 'KEYBRAKE_CAP_EXCEEDED' } }],
     });
     expect(shopifyPack.errorResponse(refusal, vendorRequest('POST', '/admin/api/2025-10/orders/1/refunds.json')).status).toBe(402);
-    expect(shopifyPack.errorResponse({ ...refusal, status: 503 }, vendorRequest('POST', '/admin/orders/1/refunds.json')).status).toBe(403);
+    expect(shopifyPack.errorResponse({ ...refusal, status: 429 }, vendorRequest('POST', '/admin/orders/1/refunds.json')).status).toBe(403);
+    // keybrake_busy is the one refusal meant to be retried: both clients may
+    const busy = { status: 503, code: 'keybrake_busy', message: 'busy' };
+    expect(shopifyPack.errorResponse(busy, vendorRequest('POST', GQL)).status).toBe(503);
+    expect(shopifyPack.errorResponse(busy, vendorRequest('POST', '/admin/orders/1/refunds.json')).status).toBe(503);
   });
 
   it('swaps the agent token for the real one and drops Authorization', () => {

@@ -7,10 +7,13 @@
 //   code); on a 4xx it throws HttpResponseError with the status text only.
 //   Shopify itself answers 200 with `errors` for ACCESS_DENIED and THROTTLED.
 // - REST: the refusal's own 4xx; the REST client retries 429, 500 and 503,
-//   so those become 403.
+//   so 429 and 500 become 403.
+// The one refusal meant to be retried, keybrake_busy (503: the body budget is
+// spent, a retry may well pass), keeps its 503 on both.
 import type { Refusal, VendorRequest, VendorResponse } from '../pack.ts';
 
-const RETRIED_BY_REST_CLIENT = new Set([429, 500, 503]);
+const RETRIED_BY_REST_CLIENT = new Set([429, 500]);
+const RETRY_WANTED = 503;
 
 export function isGraphqlPath(path: string): boolean {
   return /\/graphql\.json$/.test(path);
@@ -24,6 +27,7 @@ export function shopifyErrorResponse(refusal: Refusal, req?: VendorRequest): Ven
   };
   // Without the request, a 4xx: never a 200 a REST client would take for success.
   const graphql = req !== undefined && isGraphqlPath(req.path);
-  const status = graphql ? 200 : RETRIED_BY_REST_CLIENT.has(refusal.status) ? 403 : refusal.status;
+  let status = refusal.status;
+  if (status !== RETRY_WANTED) status = graphql ? 200 : RETRIED_BY_REST_CLIENT.has(status) ? 403 : status;
   return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ errors: [error] }) };
 }
