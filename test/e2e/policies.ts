@@ -1,55 +1,44 @@
-// Policy documents shared by the end-to-end tests: one builder for a single
-// Stripe vendor entry, and the usual support-refunds policy built with it.
+// Policy documents shared by the end-to-end tests: the usual support-refunds
+// policy is a YAML fixture (test/fixtures/policies/stripe-support.yaml); a test
+// changes it as data (its own rules, caps, spec fields, each written in YAML)
+// and gets the document back as YAML text, as a user's file would be.
+import { parse, stringify } from 'yaml';
+import { policyFixture } from '../fixtures/policies.ts';
 
 export interface StripeDocOptions {
   name?: string;
   namespace?: string;
   agentKeyId?: string;
-  /** Extra lines under `spec:` (two-space indent), e.g. `  killed: true`. */
+  /** Extra `spec:` fields, each a line of YAML, e.g. `  killed: true`. */
   spec?: string[];
   /** YAML flow mappings, one per cap. */
   caps?: string[];
   fx?: string;
   loopBrake?: string;
-  /** The rules, as YAML list items indented for `rules:` (8 spaces). */
-  rules: string;
+  /** The rules, as a YAML list; default: the fixture's support rules. */
+  rules?: string;
+  /** More rules (a YAML list) after those. */
+  extraRules?: string;
 }
 
-export function stripeDoc(sha256: string, o: StripeDocOptions): string {
-  const lines = [
-    'apiVersion: keybrake.dev/v1alpha1',
-    'kind: EgressPolicy',
-    'metadata:',
-    `  name: ${o.name ?? 'support-refunds'}`,
-    `  namespace: ${o.namespace ?? 'agents'}`,
-    '  annotations: {keybrake.dev/use-case: support}',
-    'spec:',
-    '  enforcement: enforce',
-    ...(o.spec ?? []),
-    '  vendors:',
-    '    - vendor: stripe',
-    '      credential: {secretRef: {name: stripe-live, key: apiKey}}',
-    `      agentKeys: [{id: ${o.agentKeyId ?? 'support-1'}, sha256: "${sha256}"}]`,
-    ...(o.caps?.length ? ['      caps:', ...o.caps.map((c) => `        - ${c}`)] : []),
-    ...(o.fx ? [`      fx: ${o.fx}`] : []),
-    ...(o.loopBrake ? [`      loopBrake: ${o.loopBrake}`] : []),
-    '      rules:',
-  ];
-  return `${lines.join('\n')}\n${o.rules}`;
+export function stripeDoc(sha256: string, o: StripeDocOptions = {}): string {
+  const doc = policyFixture('stripe-support.yaml');
+  doc.metadata.name = o.name ?? doc.metadata.name;
+  doc.metadata.namespace = o.namespace ?? doc.metadata.namespace;
+  Object.assign(doc.spec, ...(o.spec ?? []).map((line) => parse(line) as object));
+  const entry = doc.spec.vendors[0]!;
+  entry.agentKeys = [{ id: o.agentKeyId ?? 'support-1', sha256 }];
+  if (o.caps?.length) entry.caps = o.caps.map((c) => parse(c));
+  if (o.fx) entry.fx = parse(o.fx);
+  if (o.loopBrake) entry.loopBrake = parse(o.loopBrake);
+  const rules = o.rules === undefined ? (entry.rules ?? []) : ((parse(o.rules) as typeof entry.rules) ?? []);
+  entry.rules = [...rules, ...((parse(o.extraRules ?? '') as typeof entry.rules) ?? [])];
+  return stringify(doc, { lineWidth: 0 });
 }
 
-const SUPPORT_RULES = `        - name: partial-refunds-on-tickets
-          allow: [refunds.create]
-          where:
-            amount: {max: 5000}
-            metadata.ticket_id: {present: true}
-        - name: read-customers
-          allow: [customers.list, charges.retrieve]
-`;
-
-/** Partial refunds on tickets and two reads; `extraRules` appends rules, `spec` adds spec lines. */
+/** Partial refunds on tickets and two reads; `extraRules` appends rules (a YAML list), `spec` adds spec fields. */
 export function stripePolicy(sha256: string, extraRules = '', spec: string[] = []): string {
-  return stripeDoc(sha256, { rules: SUPPORT_RULES + extraRules, spec });
+  return stripeDoc(sha256, { extraRules, spec });
 }
 
 export { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';
