@@ -9,32 +9,11 @@ import { agentKey } from '../helpers/proxy-harness.ts';
 import { postmarkHandler } from './fakes/postmark.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
 import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const REAL_SERVER_TOKEN = 'real-postmark-server-token-never-in-agent';
 
-function postmarkPolicy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: notifier, namespace: agents}
-spec:
-  vendors:
-    - vendor: postmark
-      credential: {secretRef: {name: postmark-live, key: serverToken}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {email: "0"}}
-      caps:
-        - {window: day, maxUnits: {count: 300, unit: recipients}}
-      rules:
-        - name: receipts
-          allow: [email.withTemplate]
-          where:
-            TemplateAlias: {in: [receipt]}
-            recipient_domains: {in: [example.com]}
-        - name: customers-on-our-domain
-          allow: [email.send, email.batch]
-          where: {recipient_domains: {in: [example.com]}}
-`;
-}
+const postmarkPolicy = (sha256: string): string => policyFixtureWithKey('postmark-notifier.yaml', sha256);
 
 /** postmark.js as an agent configures it: the agent key as server token, fetch bound to the pod's network. */
 function client(s: ProxiedVendor, mode: Mode, token = s.key): ServerClient {

@@ -10,27 +10,11 @@ import { agentKey } from '../helpers/proxy-harness.ts';
 import { resendHandler } from './fakes/resend.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
 import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const REAL_API_KEY = 're_real_resend_key_never_in_agent';
 
-function resendPolicy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: notifier, namespace: agents}
-spec:
-  vendors:
-    - vendor: resend
-      credential: {secretRef: {name: resend-live, key: apiKey}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {email: "0.0009"}}
-      caps:
-        - {window: day, maxUnits: {count: 100, unit: recipients}}
-      rules:
-        - name: customers-on-our-domain
-          allow: [emails.send, emails.batch]
-          where: {recipient_domains: {in: [example.com]}}
-`;
-}
+const resendPolicy = (sha256: string): string => policyFixtureWithKey('resend-notifier.yaml', sha256);
 
 const setUp = () => proxiedVendor({ host: 'api.resend.com', handler: resendHandler, policy: resendPolicy, secrets: { 'resend-live/apiKey': REAL_API_KEY } });
 

@@ -8,40 +8,14 @@ import { agentKey } from '../helpers/proxy-harness.ts';
 import { twilioHandler } from './fakes/twilio.ts';
 import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
 import { httpsAgentFor, MODES, type Mode } from './fakes/network.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const SUBACCOUNT_SID = `AC${'2'.repeat(32)}`;
 const REAL_AUTH_TOKEN = 'real_twilio_auth_token_never_in_agent';
 const REAL_BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${REAL_AUTH_TOKEN}`).toString('base64')}`;
 
-function twilioPolicy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: notifier, namespace: agents}
-spec:
-  vendors:
-    - vendor: twilio
-      credential: {secretRef: {name: twilio-live, key: credential}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices:
-        currency: usd
-        default: {sms: "0.05", mms: "0.10", call_minute: "0.10"}
-        byCountry:
-          "+1":  {sms: "0.0083", mms: "0.0220", call_minute: "0.0140"}
-          "+44": {sms: "0.0463"}
-      maxCallMinutes: 10
-      caps:
-        - {window: day, maxSpend: {amount: "5.00", currency: usd}}
-      rules:
-        - name: sms-to-us-and-uk
-          allow: [messages.create]
-          where:
-            To: {matches: '^\\+(1|44)[0-9]+$'}
-        - name: short-calls
-          allow: [calls.create]
-          where: {TimeLimit: {max: 300}}
-`;
-}
+const twilioPolicy = (sha256: string): string => policyFixtureWithKey('twilio-notifier.yaml', sha256);
 
 /** A fake api.twilio.com behind its own keybrake proxy, per describe block. */
 const setUp = () =>
