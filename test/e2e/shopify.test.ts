@@ -11,44 +11,12 @@ import { shopifyHandler } from './fakes/shopify.ts';
 import { dispatcherFor, MODES, type Mode } from './fakes/network.ts';
 import { proxiedVendor, type ProxiedVendor } from '../helpers/proxied-vendor.ts';
 import { eventually } from '../helpers/proxy-harness.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const SHOP = 'acme.myshopify.com';
 const REAL_TOKEN = 'shpat_real_acme_token_never_in_agent';
 
-function shopifyPolicy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: storefront-support, namespace: agents}
-spec:
-  vendors:
-    - vendor: shopify
-      shops: [${SHOP}]
-      shopCurrency: usd
-      credential: {secretRef: {name: shopify-acme, key: token}}
-      agentKeys: [{id: support-1, sha256: "${sha256}"}]
-      caps:
-        - {name: gift-cards, window: day, maxSpend: {amount: "100.00", currency: usd}, operations: [giftCardCreate]}
-        - {name: drafts, window: day, maxSpend: {amount: "50.00", currency: usd}, operations: [draftOrderComplete]}
-        - {name: gift-card-count, window: day, maxRequests: 2, operations: [giftCardCreate]}
-      rules:
-        - name: partial-refunds
-          allow: [refundCreate]
-          where:
-            refundCreate.input.transactions[*].amount: {max: 50}
-        - name: small-gift-cards
-          allow: [giftCardCreate]
-          where:
-            giftCardCreate.input.initialValue: {max: 100}
-        - name: drafts
-          allow: [draftOrderComplete]
-        - name: rest-partial-refunds
-          allow: [orders.refunds.create]
-          where:
-            refund.transactions[*].amount: {max: 50}
-        - name: reads
-          allow: [query]
-`;
-}
+const shopifyPolicy = (sha256: string): string => policyFixtureWithKey('shopify-storefront.yaml', sha256); // governs SHOP
 
 const setUp = () => proxiedVendor({ host: SHOP, handler: shopifyHandler, policy: shopifyPolicy, secrets: { 'shopify-acme/token': REAL_TOKEN } });
 
