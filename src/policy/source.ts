@@ -39,13 +39,18 @@ export class FeedPolicySource implements PolicySource {
     const placeholder = (why: string) => noPolicyYet(packs, `no policy is loaded from ${feed.description}: ${why}`);
     let started = false;
     let firstFailure: Error | undefined;
+    // While no policy is in force, the same refusal again (every ConfigMap change in a namespace
+    // where no EgressPolicy selects this pod) is reported once, not on every delivery.
+    let reportedWhileUnloaded: string | undefined;
     loader.onChange((p) => {
       if (started) onChange(p ?? placeholder('no EgressPolicy selects this pod'));
     });
     await feed.start(
       (docs) => {
         const verdict = loader.deliver(docs);
-        if (!verdict.ok && started)
+        const repeat = !verdict.ok && !loader.current && JSON.stringify(verdict.problems) === reportedWhileUnloaded;
+        reportedWhileUnloaded = !verdict.ok && !loader.current ? JSON.stringify(verdict.problems) : undefined;
+        if (!verdict.ok && started && !repeat)
           onError(
             new PolicyError(
               `policy from ${feed.description}${namesOf(docs)} refused; ${loader.current ? 'keeping the last good policy' : 'every call is refused'}`,

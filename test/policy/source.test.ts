@@ -8,6 +8,7 @@ import { FilePolicyFeed } from '../../src/policy/file-feed.ts';
 import { PolicyLoader } from '../../src/policy/loader.ts';
 import { PolicyError } from '../../src/policy/documents.ts';
 import type { CompiledPolicy } from '../../src/policy/compiled.ts';
+import type { LoadVerdict, PolicyDocuments, PolicyFeed } from '../../src/policy/feed.ts';
 import { basePolicy, fakeMail, fakePay, fakeValidator } from './fake-pack.ts';
 
 let dir: string;
@@ -150,5 +151,34 @@ describe('the file feed through the shared loader', () => {
     await settle();
     expect(changes).toEqual([]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a pod no EgressPolicy selects (ConfigMap source)', () => {
+  it('reports the refusal once while it lasts, not on every delivery, and again once it changes', async () => {
+    let deliver!: (docs: PolicyDocuments) => LoadVerdict;
+    const feed: PolicyFeed = {
+      description: 'ConfigMap agents/keybrake-policies',
+      start: async (d) => {
+        deliver = d;
+      },
+      stop: () => {},
+    };
+    const other = basePolicy();
+    other.spec.selector = { matchLabels: { app: 'someone-else' } };
+    const docs = (version: string): PolicyDocuments => ({ source: feed.description, version, documents: [{ name: 'other.yaml', text: stringify(other) }] });
+    const loader = new PolicyLoader({ validator: fakeValidator, podLabels: { app: 'support-agent' } });
+    const source = new FeedPolicySource({ feed, loader, packs: [fakePay, fakeMail] });
+    const errors: Error[] = [];
+    await source.start(
+      () => {},
+      (e) => errors.push(e),
+    );
+    for (const v of ['2', '3', '4']) expect(deliver(docs(v)).ok).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/refused; every call is refused:\n.*no EgressPolicy selects this pod/);
+    // A different problem is news: reported.
+    expect(deliver({ source: feed.description, version: '5', documents: [{ name: 'bad.yaml', text: 'kind: EgressPolicy\nspec: [' }] }).ok).toBe(false);
+    expect(errors).toHaveLength(2);
   });
 });
