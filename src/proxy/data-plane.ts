@@ -20,6 +20,7 @@ import { resolvePassthrough, splice } from './passthrough.ts';
 import { normalizeHostname } from '../pki/hostname.ts';
 import { BodyBudget } from '../limits/body-budget.ts';
 import { guard } from '../limits/process-guard.ts';
+import { BatchedCloser } from './batched-closer.ts';
 import type { ConnectionLimits } from '../limits/connection-limits.ts';
 import type { LimitCounters } from '../limits/counters.ts';
 
@@ -53,6 +54,7 @@ export class DataPlane {
   /** Sockets whose current request's body is still being read: a timeout there is the body deadline. */
   readonly #readingBody = new WeakSet<net.Socket>();
   readonly #budget: BodyBudget;
+  readonly #closer = new BatchedCloser();
 
   constructor(opts: DataPlaneOptions) {
     this.#opts = opts;
@@ -97,8 +99,13 @@ export class DataPlane {
       const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
       if (timedOut) limitMetrics.closed(this.#readingBody.has(socket) ? 'body' : 'header');
       const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      socket.destroy();
+      const close = () => {
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        socket.destroy();
+      };
+      // Expired connections come in one synchronous burst: close them a batch per turn.
+      if (timedOut) this.#closer.push(close);
+      else close();
     });
   }
 
