@@ -20,6 +20,26 @@ spec:
   vendors: []
 `;
 
+/** `keybrake proxy` on the files in `dir` (policy.yaml, ca.crt, ca.key), loopback ports 0, no ledger or audit store. */
+function proxyArgs(dir: string, extra: string[] = []): string[] {
+  const f = (name: string) => path.join(dir, name);
+  const base = ['--policy', f('policy.yaml'), '--ca-cert', f('ca.crt'), '--ca-key', f('ca.key'), '--state-dir', f('state')];
+  return [
+    path.join(ROOT, 'src/cli.ts'),
+    'proxy',
+    ...base,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin-listen',
+    '127.0.0.1:0',
+    '--ledger',
+    'memory',
+    '--audit',
+    'none',
+    ...extra,
+  ];
+}
+
 describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
   let dir: string;
   let proxy: LineProcess;
@@ -82,34 +102,16 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
     fs.mkdirSync(path.join(dir, 'share'));
     proxy = startLines(
       process.execPath,
-      [
-        path.join(ROOT, 'src/cli.ts'),
-        'proxy',
-        '--policy',
-        path.join(dir, 'policy.yaml'),
-        '--ca-cert',
-        path.join(dir, 'ca.crt'),
-        '--ca-key',
-        path.join(dir, 'ca.key'),
+      proxyArgs(dir, [
         '--secrets-dir',
         path.join(dir, 'secrets'),
-        '--state-dir',
-        path.join(dir, 'state'),
-        '--listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-        '--ledger',
-        'memory',
-        '--audit',
-        'none',
         '--ca-bundle-out',
         path.join(dir, 'share/ca-bundle.crt'),
         '--ca-bundle-extra',
         path.join(dir, 'root.crt'),
         '--shutdown-token-out',
         path.join(dir, 'share/shutdown-token'),
-      ],
+      ]),
       process.env,
     );
     const ready = await proxy.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
@@ -181,30 +183,7 @@ describe('POST /shutdown on a sidecar started without --shutdown-token-out', () 
     fs.writeFileSync(path.join(dir, 'ca.crt'), ca.certPem);
     fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem);
     fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
-    const p = startLines(
-      process.execPath,
-      [
-        path.join(ROOT, 'src/cli.ts'),
-        'proxy',
-        '--policy',
-        path.join(dir, 'policy.yaml'),
-        '--ca-cert',
-        path.join(dir, 'ca.crt'),
-        '--ca-key',
-        path.join(dir, 'ca.key'),
-        '--state-dir',
-        path.join(dir, 'state'),
-        '--listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-        '--ledger',
-        'memory',
-        '--audit',
-        'none',
-      ],
-      process.env,
-    );
+    const p = startLines(process.execPath, proxyArgs(dir), process.env);
     try {
       const ready = await p.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
       const res = await fetch(`http://127.0.0.1:${(ready.admin as { port: number }).port}/shutdown`, { method: 'POST' });
