@@ -59,8 +59,9 @@ export function handleAlertmanager(req: AlertmanagerRequest): AlertmanagerRespon
     selected: selected.map((a) => a.labels.alertname ?? ''),
     killed: selected.length > 0,
   };
-  if (selected.length === 0) return answer(200, summary);
-  const reason = killReason(selected[0]);
+  const [first] = selected;
+  if (first === undefined) return answer(200, summary);
+  const reason = killReason(first);
   return { ...answer(200, { ...summary, reason }), kill: { reason } };
 }
 

@@ -31,7 +31,11 @@ export async function refreshCapUsage(metrics: ProxyMetrics, policy: CompiledPol
   for (const vendor of new Set<CompiledVendor>(policy.byHost.values())) {
     try {
       const usage = await capStatus(vendor, { credential: credentialScopeOf(vendor) }, ledger, now);
-      usage.forEach((u, i) => metrics.setCapUsage(vendor, vendor.caps[i], u.used));
+      // capStatus answers one usage per cap, in the caps' order.
+      vendor.caps.forEach((cap, i) => {
+        const u = usage[i];
+        if (u) metrics.setCapUsage(vendor, cap, u.used);
+      });
     } catch (err) {
       metrics.ledgerError();
       log.warn({ err }, 'cap usage unavailable for metrics');

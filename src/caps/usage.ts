@@ -28,21 +28,23 @@ export async function capStatus(vendor: CompiledVendor, scope: ChargeScope, ledg
   const keys = vendor.caps.map((cap) => chargeKey(cap, scope, now));
   const used = await ledger.usage(keys, now);
   return vendor.caps.map((cap, i) => {
+    const spent = used[i];
+    if (spent === undefined) throw new Error(`ledger ${ledger.name} answered ${used.length} usages for ${keys.length} keys`);
     const limit = cap.limit.kind === 'spend' ? cap.limit.amount : cap.limit.count;
     const unit = cap.limit.kind === 'spend' ? cap.limit.currency.toLowerCase() : cap.limit.kind === 'units' ? cap.limit.unit : 'requests';
     const show = (n: number) => (cap.limit.kind === 'spend' ? formatMinor(n, unit) : `${n} ${unit}`);
-    const remaining = Math.max(limit - used[i], 0);
+    const remaining = Math.max(limit - spent, 0);
     return {
       id: cap.id,
       name: cap.name,
       window: cap.window.label,
       per: cap.per,
       ...(cap.per === 'run' ? { run: scope.run ?? NO_RUN } : {}),
-      used: used[i],
+      used: spent,
       limit,
       remaining,
       unit,
-      summary: `${show(used[i])} used of ${show(limit)}, ${show(remaining)} remaining`,
+      summary: `${show(spent)} used of ${show(limit)}, ${show(remaining)} remaining`,
     };
   });
 }

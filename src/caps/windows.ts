@@ -104,7 +104,12 @@ function wallClock(t: number, timeZone: string): CivilDate & { hour: number; min
   for (const p of formatter(timeZone).formatToParts(new Date(t))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+  const part = (type: string): number => {
+    const n = parts[type];
+    if (n === undefined) throw new Error(`Intl.DateTimeFormat gave no ${type} for ${timeZone}`); // it always does for these options
+    return n;
+  };
+  return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour'), minute: part('minute'), second: part('second') };
 }
 
 function localParts(t: number, timeZone: string): CivilDate {

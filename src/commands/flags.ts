@@ -137,6 +137,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], env: No
   const names = specs.map((s) => `--${s.name}`);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === undefined) continue; // i < argv.length: never
     if (arg === '--') {
       positionals.push(...argv.slice(i + 1));
       break;

@@ -18,17 +18,18 @@ export class ConfigError extends Error {
 
 /** Edit distance, for suggestions; inputs are short (flag and command names). */
 function distance(a: string, b: string): number {
+  // One row of the edit-distance table, b.length + 1 cells: every index read below (0..b.length) is inside it.
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
+    let prev = row[0]!;
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const keep = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const keep = row[j]!;
+      row[j] = Math.min(keep + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = keep;
     }
   }
-  return row[b.length];
+  return row[b.length]!;
 }
 
 /** The closest candidate, when it is close enough to be what was meant. */

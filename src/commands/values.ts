@@ -17,9 +17,9 @@ const SIZE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
 
 /** `1048576`, `1MiB` (binary), `1MB` (decimal), `512KiB`, `64kb` → bytes (a positive whole number). */
 export function parseSize(text: string): number {
-  const m = SIZE.exec(text.trim());
-  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  const [, digits, unitName] = SIZE.exec(text.trim()) ?? [];
+  const unit = unitName === undefined ? undefined : SIZE_UNITS[unitName.toLowerCase()];
+  const bytes = digits !== undefined && unit !== undefined ? Number(digits) * unit : NaN;
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new Error('is not a size: use bytes (1048576) or a number with a unit: 1MiB, 1MB, 512KiB, 64KB');
   }
@@ -33,8 +33,9 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 export function parseDurationMs(text: string): number {
   const t = text.trim();
   if (t === '0') return 0;
-  const m = DURATION.exec(t);
-  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2]]) : NaN;
+  const [, count, unitName] = DURATION.exec(t) ?? [];
+  const unit = unitName === undefined ? undefined : DURATION_UNITS[unitName];
+  const ms = count !== undefined && unit !== undefined ? Math.round(Number(count) * unit) : NaN;
   if (!Number.isSafeInteger(ms) || ms < 0) throw new Error('is not a duration: use a number and a unit ms, s, m or h (500ms, 25s, 2m)');
   return ms;
 }

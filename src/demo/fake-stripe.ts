@@ -12,7 +12,7 @@ const id = (prefix: string) => `${prefix}_fake${++seq}`;
 /** Charges looked up by refunds: `ch_*` answer 10000 usd, 2500 already refunded. */
 export const stripeHandler: Handler = (req: Received) => {
   const f = formFields(req.body);
-  const path = req.path.split('?')[0];
+  const [path = ''] = req.path.split('?'); // split always answers at least one part
   const amount = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
   if (req.method === 'GET' && path.startsWith('/v1/charges/')) {
     return { body: { id: path.split('/')[3], object: 'charge', amount: 10000, amount_refunded: 2500, currency: 'usd' } };

@@ -14,10 +14,10 @@ interface ConfigMapLike extends KubernetesObject {
 /** The ConfigMap's policy documents (`<name>.yaml` keys, sorted) and its `generation` key as the version. */
 export function documentsOf(cm: ConfigMapLike, source: string): PolicyDocuments {
   const data = cm.data ?? {};
-  const documents = Object.keys(data)
-    .filter((k) => k.endsWith('.yaml'))
-    .sort()
-    .map((k) => ({ name: k.slice(0, -'.yaml'.length), text: data[k] }));
+  const documents = Object.entries(data)
+    .filter(([k]) => k.endsWith('.yaml'))
+    .sort(([a], [b]) => (a < b ? -1 : 1)) // keys are distinct: the order of a plain sort() of the keys
+    .map(([k, text]) => ({ name: k.slice(0, -'.yaml'.length), text }));
   return { source, version: data.generation ?? cm.metadata?.resourceVersion ?? '0', documents };
 }
 

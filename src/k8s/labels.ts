@@ -6,12 +6,14 @@ export function parseLabelsFile(text: string, file = 'pod labels file'): Record<
   const labels: Record<string, string> = {};
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
-    const m = /^([^=\s]+)="(.*)"$/.exec(line.trim());
-    if (!m) throw new Error(`${file} line ${i + 1}: expected key="value" (downward API labels format), got ${JSON.stringify(line.slice(0, 80))}`);
+    const [, key, quoted] = /^([^=\s]+)="(.*)"$/.exec(line.trim()) ?? [];
+    if (key === undefined || quoted === undefined) {
+      throw new Error(`${file} line ${i + 1}: expected key="value" (downward API labels format), got ${JSON.stringify(line.slice(0, 80))}`);
+    }
     try {
-      labels[m[1]] = JSON.parse(`"${m[2]}"`);
+      labels[key] = JSON.parse(`"${quoted}"`);
     } catch {
-      labels[m[1]] = m[2];
+      labels[key] = quoted;
     }
   });
   return labels;

@@ -19,12 +19,12 @@ const KINDS: Record<string, Target['kind']> = {
 };
 
 export function parseTarget(arg: string | undefined, allowed: Target['kind'][]): Target {
-  const m = /^([a-z.]+)\/([a-z0-9.-]+)$/.exec(arg ?? '');
-  const kind = m && KINDS[m[1].replace(/\.keybrake\.dev$/, '').replace(/\.apps$/, '')];
-  if (!m || !kind || !allowed.includes(kind)) {
+  const [, kindName, name] = /^([a-z.]+)\/([a-z0-9.-]+)$/.exec(arg ?? '') ?? [];
+  const kind = kindName === undefined ? undefined : KINDS[kindName.replace(/\.keybrake\.dev$/, '').replace(/\.apps$/, '')];
+  if (name === undefined || !kind || !allowed.includes(kind)) {
     throw new UsageError(`expected ${allowed.map((k) => `${k}/NAME`).join(', ')}; got ${JSON.stringify(arg ?? '')}`);
   }
-  return { kind, name: m[2] };
+  return { kind, name };
 }
 
 export class UsageError extends Error {}

@@ -45,14 +45,15 @@ export class GroupCommit {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    // Each outcome carries its call, so settling needs no index into the batch.
+    const outcomes: Array<{ op: Pending; ok: true; value: unknown } | { op: Pending; ok: false; err: unknown }> = [];
     try {
       this.#store.transaction(() => {
         for (const op of batch) {
           try {
-            outcomes.push({ ok: true, value: this.#store.nested(op.run) });
+            outcomes.push({ op, ok: true, value: this.#store.nested(op.run) });
           } catch (err) {
-            outcomes.push({ ok: false, err });
+            outcomes.push({ op, ok: false, err });
           }
         }
       });
@@ -61,10 +62,9 @@ export class GroupCommit {
       for (const op of batch) op.reject(err);
       return;
     }
-    batch.forEach((op, i) => {
-      const o = outcomes[i];
-      if (o.ok) op.resolve(o.value);
-      else op.reject(o.err);
-    });
+    for (const o of outcomes) {
+      if (o.ok) o.op.resolve(o.value);
+      else o.op.reject(o.err);
+    }
   }
 }

@@ -63,13 +63,20 @@ export function isCount(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
 
-/** Index of the first charge that would take its key over the limit, or -1. */
-export function firstExceeded(input: ReserveInput, used: number[]): number {
-  return input.charges.findIndex((c, i) => used[i] + c.amount > c.limit);
+/** The first charge that would take its key over the limit (its index and its key's usage), or undefined. `used` has one entry per charge. */
+export function firstExceeded(input: ReserveInput, used: readonly number[]): { index: number; used: number } | undefined {
+  for (const [index, c] of input.charges.entries()) {
+    const u = used[index];
+    if (u === undefined) throw new RangeError(`ledger charge ${c.key}: no usage read for it (${used.length} for ${input.charges.length} charges)`);
+    if (u + c.amount > c.limit) return { index, used: u };
+  }
+  return undefined;
 }
 
+/** The refusal for charge `index`; an index outside the charges (a store answering nonsense) is an error, not a refusal. */
 export function exceededOutcome(input: ReserveInput, index: number, used: number, reserved: boolean): ReserveOutcome {
   const c = input.charges[index];
+  if (c === undefined) throw new RangeError(`ledger: exceeded charge index ${index} is outside the ${input.charges.length} charges`);
   return { ok: false, index, used, requested: c.amount, limit: c.limit, reserved };
 }
 
@@ -107,7 +114,7 @@ export class StoreLedger implements Ledger {
       if (store.reservation(input.requestId)) return { ok: true }; // already holds: never twice
       const used = input.charges.map((c) => store.usage(c.key, input.now));
       const over = firstExceeded(input, used);
-      if (over >= 0 && !input.dryRun) return exceededOutcome(input, over, used[over], false);
+      if (over && !input.dryRun) return exceededOutcome(input, over.index, over.used, false);
 
       const charges = input.charges.map((c) => ({
         key: c.key,
@@ -127,7 +134,7 @@ export class StoreLedger implements Ledger {
         input.now,
       );
       if (input.idempotencyKey !== undefined) store.remember(input.idempotencyKey, input.requestId, input.now + IDEMPOTENCY_TTL_MS);
-      return over >= 0 ? exceededOutcome(input, over, used[over], true) : { ok: true };
+      return over ? exceededOutcome(input, over.index, over.used, true) : { ok: true };
     });
   }
 
@@ -148,7 +155,9 @@ export class StoreLedger implements Ledger {
         return;
       }
       r.charges.forEach((charge, i) => {
-        store.adjust(charge, requestId, settlement.kind === 'commit' ? settlement.amounts[i] : 0, now);
+        const amount = settlement.kind === 'commit' ? settlement.amounts[i] : 0;
+        if (amount === undefined) throw new RangeError(`ledger commit for ${requestId}: no amount for charge ${i}`); // lengths were checked above
+        store.adjust(charge, requestId, amount, now);
       });
       // A released call moved no money: a retry with the same key must be counted afresh.
       if (settlement.kind === 'release' && r.idempotencyKey !== undefined) store.forget(r.idempotencyKey, requestId);

@@ -59,7 +59,13 @@ export async function reserve(ctx: CallContext, services: Services): Promise<Res
   const hold: Hold = { requestId: ctx.id, charges: plan.planned };
   // A duplicate holds nothing of its own: the first reservation is settled by its own call.
   if (outcome.ok) return outcome.duplicateOf === undefined ? { hold } : {};
-  const { cap } = plan.planned[outcome.index];
+  const exceeded = plan.planned[outcome.index];
+  if (exceeded === undefined) {
+    // A ledger naming a charge this call did not make is broken: handled as a ledger failure (the store ledgers throw instead).
+    const err = new RangeError(`ledger ${services.ledger.name} refused charge #${outcome.index} of ${plan.planned.length}`);
+    return { refusal: onLedgerFailure(ctx, services, 'reserve', err), hold: outcome.reserved ? hold : undefined };
+  }
+  const { cap } = exceeded;
   const refusal = policyRefusal(
     ctx,
     refuse('capExceeded', capExceededMessage(cap, outcome.used, outcome.requested, outcome.limit), qualifiedOperation(ctx), cap.window.label),

@@ -42,10 +42,10 @@ export const BACKDATE_MS = 5 * 60_000;
 
 /** Parses and checks a CA certificate (optionally followed by its issuers) and its private key. */
 export function loadCa(certPem: string, keyPem: string, now: Date = new Date()): Ca {
-  const pems = certPem.match(PEM_CERTIFICATE) ?? [];
-  if (pems.length === 0) throw new Error('CA certificate: no PEM CERTIFICATE block found');
-  const chain = pems.map((pem, i) => parseCertificate(pem, i));
-  const cert = chain[0];
+  const [firstPem, ...issuerPems] = certPem.match(PEM_CERTIFICATE) ?? [];
+  if (firstPem === undefined) throw new Error('CA certificate: no PEM CERTIFICATE block found');
+  const cert = parseCertificate(firstPem, 0);
+  const chain = [cert, ...issuerPems.map((pem, i) => parseCertificate(pem, i + 1))];
   if (!cert.ca) throw new Error('CA certificate is not a CA (basicConstraints CA:TRUE is missing)');
   if (cert.validToDate.getTime() <= now.getTime()) {
     throw new Error(`CA certificate expired on ${cert.validToDate.toISOString()}`);
@@ -64,8 +64,8 @@ export function loadCa(certPem: string, keyPem: string, now: Date = new Date()):
   if (constraints?.unsupportedSubtreeRange) throw new Error('CA nameConstraints use subtree ranges, which RFC 5280 forbids');
 
   return {
-    certPem: pems[0] + '\n',
-    chainPem: pems.join('\n') + '\n',
+    certPem: firstPem + '\n',
+    chainPem: [firstPem, ...issuerPems].join('\n') + '\n',
     key,
     notAfter: cert.validToDate,
     subject,
@@ -148,11 +148,13 @@ function parseCertificate(pem: string, index: number): crypto.X509Certificate {
 }
 
 /** Certificates after the first must each have issued the one before them. */
-function checkIssuers(chain: crypto.X509Certificate[]): void {
-  for (let i = 1; i < chain.length; i++) {
-    if (!chain[i - 1].checkIssued(chain[i]) || !chain[i - 1].verify(chain[i].publicKey)) {
+function checkIssuers(chain: readonly crypto.X509Certificate[]): void {
+  let issued: crypto.X509Certificate | undefined;
+  for (const [i, cert] of chain.entries()) {
+    if (issued && (!issued.checkIssued(cert) || !issued.verify(cert.publicKey))) {
       throw new Error(`CA certificate #${i + 1} did not issue certificate #${i}`);
     }
+    issued = cert;
   }
 }
 

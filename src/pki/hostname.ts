@@ -16,7 +16,8 @@ export function normalizeHostname(name: string): string | undefined {
   if (host.length === 0 || host.length > MAX_NAME) return undefined;
   const labels = host.split('.');
   if (!labels.every((label) => LABEL.test(label))) return undefined;
-  if (NUMERIC_LABEL.test(labels[labels.length - 1])) return undefined;
+  const last = labels.at(-1);
+  if (last === undefined || NUMERIC_LABEL.test(last)) return undefined;
   return host;
 }
 

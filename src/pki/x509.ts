@@ -58,7 +58,7 @@ export function buildCertificate(spec: CertificateSpec): Buffer {
   const fields = tbs.value as Asn1[];
   fields[TBS_SIGNATURE] = algorithm;
   if (spec.issuer) fields[TBS_ISSUER] = spec.issuer;
-  else fields[TBS_ISSUER] = fields[TBS_SUBJECT];
+  else fields[TBS_ISSUER] = child(fields, TBS_SUBJECT, 'TBS subject');
   fields[TBS_PUBLIC_KEY] = spec.publicKey;
 
   const tbsDer = asn1.toDer(tbs).getBytes();
@@ -93,7 +93,7 @@ export function publicKeyInfo(key: crypto.KeyObject): Asn1 {
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits, as hex. */
 export function keyIdentifier(key: crypto.KeyObject): string {
   const spki = publicKeyInfo(key).value as Asn1[];
-  const bits = (spki[1].value as string).slice(1); // drop the unused-bits byte
+  const bits = (child(spki, 1, 'subjectPublicKey').value as string).slice(1); // drop the unused-bits byte
   return crypto.createHash('sha1').update(Buffer.from(bits, 'binary')).digest('hex');
 }
 
@@ -108,7 +108,7 @@ export function subjectKeyIdentifier(keyIdHex: string): ForgeExtension {
 /** A random positive serial: 16 bytes, first byte 0x01..0x7f so the DER INTEGER is minimal and positive. */
 export function randomSerialHex(): string {
   const bytes = crypto.randomBytes(16);
-  bytes[0] = bytes[0] & 0x7f || 0x01;
+  bytes[0] = bytes.readUInt8(0) & 0x7f || 0x01;
   return bytes.toString('hex');
 }
 
@@ -118,12 +118,12 @@ export function derToAsn1(der: Buffer): Asn1 {
 
 /** The parts of a certificate the CA loader needs that Node's X509Certificate does not expose. */
 export function readCertificate(der: Buffer): { subject: Asn1; extensions: ForgeExtension[] } {
-  const tbs = (derToAsn1(der).value as Asn1[])[0].value as Asn1[];
+  const tbs = child(derToAsn1(der).value as Asn1[], 0, 'TBSCertificate').value as Asn1[];
   const isTagged = (node: Asn1, tag: number) => node.tagClass === asn1.Class.CONTEXT_SPECIFIC && node.type === tag;
-  const versionShift = isTagged(tbs[0], 0) ? 0 : -1; // v1 certificates omit the version
+  const versionShift = isTagged(child(tbs, 0, 'TBS field'), 0) ? 0 : -1; // v1 certificates omit the version
   const extensions = tbs.find((node) => isTagged(node, 3));
   return {
-    subject: tbs[TBS_SUBJECT + versionShift],
+    subject: child(tbs, TBS_SUBJECT + versionShift, 'subject'),
     extensions: extensions ? forgePki.certificateExtensionsFromAsn1(extensions) : [],
   };
 }
@@ -131,4 +131,11 @@ export function readCertificate(der: Buffer): { subject: Asn1; extensions: Forge
 export function toPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** Child `index` of an ASN.1 SEQUENCE; a missing one is malformed input, said as such instead of a TypeError. */
+function child(nodes: readonly Asn1[], index: number, what: string): Asn1 {
+  const node = nodes[index];
+  if (node === undefined) throw new Error(`malformed ASN.1: no ${what} (field ${index})`);
+  return node;
 }

@@ -18,9 +18,8 @@ export function isAllowPattern(entry: string): boolean {
 
 /** Parse `GET /v1/climate/**`; throws an Error saying what is wrong. */
 export function parseAllowPattern(entry: string): AllowPattern {
-  const match = /^(\S+) (\/\S*)$/.exec(entry);
-  if (!match) throw new Error(`${JSON.stringify(entry)} is not METHOD /path (one space, path starting with /)`);
-  const [, method, path] = match;
+  const [, method, path] = /^(\S+) (\/\S*)$/.exec(entry) ?? [];
+  if (method === undefined || path === undefined) throw new Error(`${JSON.stringify(entry)} is not METHOD /path (one space, path starting with /)`);
   if (!METHODS.has(method)) {
     throw new Error(`${JSON.stringify(entry)}: method ${method} is not one of ${[...METHODS].join(', ')}`);
   }

@@ -14,11 +14,12 @@ const DURATION = /^([1-9][0-9]{0,5})(ms|s|m|h|d)$/;
 
 /** Milliseconds for a duration string; throws an Error that says what is accepted. */
 export function parseDuration(text: string): number {
-  const match = typeof text === 'string' ? DURATION.exec(text) : null;
-  if (!match) {
+  const [, count, unit] = (typeof text === 'string' ? DURATION.exec(text) : null) ?? [];
+  const unitMs = unit === undefined ? undefined : UNIT_MS[unit];
+  if (count === undefined || unitMs === undefined) {
     throw new Error(`${JSON.stringify(text)} is not a duration: use a positive whole number and a unit ms, s, m, h or d (500ms, 60s, 1m, 24h, 7d)`);
   }
-  return Number(match[1]) * UNIT_MS[match[2]];
+  return Number(count) * unitMs;
 }
 
 /** True when `text` is a duration parseDuration accepts. */

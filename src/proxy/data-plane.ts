@@ -319,7 +319,7 @@ export class DataPlane {
       this.#readingBody.delete(req.socket);
       const request = read.ok
         ? read.request
-        : { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0], query: '', headers: {}, body: Buffer.alloc(0) };
+        : { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', query: '', headers: {}, body: Buffer.alloc(0) };
       ctx = {
         id: crypto.randomUUID(),
         receivedAt,

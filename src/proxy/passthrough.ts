@@ -30,8 +30,8 @@ for (const [addr, prefix] of [
 
 export function isPrivateAddress(address: string): boolean {
   // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is judged as the IPv4 it carries.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return BLOCKED.check(mapped[1], 'ipv4');
+  const [, mapped] = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address) ?? [];
+  if (mapped !== undefined) return BLOCKED.check(mapped, 'ipv4');
   return BLOCKED.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
 }
 
@@ -43,11 +43,12 @@ export async function resolvePassthrough(host: string, allowPrivate: boolean): P
   } catch (err) {
     return { ok: false, reason: `cannot resolve ${host}: ${(err as Error).message}` };
   }
-  if (addresses.length === 0) return { ok: false, reason: `cannot resolve ${host}` };
+  const [first] = addresses;
+  if (first === undefined) return { ok: false, reason: `cannot resolve ${host}` };
   // Every answer must be acceptable: otherwise DNS could rebind to an internal address.
   const bad = addresses.find((a) => isPrivateAddress(a.address));
   if (bad && !allowPrivate) return { ok: false, reason: `${host} resolves to private address ${bad.address}` };
-  return { ok: true, address: addresses[0].address };
+  return { ok: true, address: first.address };
 }
 
 /** Pipe two sockets together; either closing closes both. */

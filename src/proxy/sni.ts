@@ -76,7 +76,7 @@ function checkRecordHeader(buf: Buffer, offset: number): 'ok' | ClientHelloResul
   if (available < 2) return NEED_MORE;
   if (buf[offset + 1] !== 3) return NOT_TLS; // legacy_record_version 3.x
   if (available < 3) return NEED_MORE;
-  if (buf[offset + 2] > 4) return NOT_TLS;
+  if (buf.readUInt8(offset + 2) > 4) return NOT_TLS;
   if (available < RECORD_HEADER) return NEED_MORE;
   const length = buf.readUInt16BE(offset + 3);
   // Zero-length handshake fragments are forbidden (RFC 8446 §5.1) and would let
@@ -99,7 +99,7 @@ class Reader {
     this.bytes(n);
   }
   u8(): number {
-    return this.bytes(1)[0];
+    return this.bytes(1).readUInt8(0);
   }
   u16(): number {
     return this.bytes(2).readUInt16BE(0);

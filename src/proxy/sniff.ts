@@ -64,12 +64,11 @@ export function sniff(socket: net.Socket, timeoutMs = 10_000): Promise<Sniffed> 
 /** `CONNECT host:port HTTP/1.1` → host (lowercase, brackets removed for IPv6) and port. */
 export function parseConnectLine(head: string): { host: string; port: number } | undefined {
   const line = head.split('\r\n', 1)[0] ?? '';
-  const m = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(line);
-  if (!m) return undefined;
-  const authority = m[1];
-  const hp = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(authority);
-  if (!hp) return undefined;
-  const port = Number(hp[2]);
+  const [, authority] = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(line) ?? [];
+  if (authority === undefined) return undefined;
+  const [, host, portText] = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(authority) ?? [];
+  if (host === undefined || portText === undefined) return undefined;
+  const port = Number(portText);
   if (port < 1 || port > 65535) return undefined;
-  return { host: hp[1].replace(/^\[|\]$/g, '').toLowerCase(), port };
+  return { host: host.replace(/^\[|\]$/g, '').toLowerCase(), port };
 }

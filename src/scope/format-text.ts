@@ -7,10 +7,11 @@ import { USE_CASES } from './use-cases.ts';
 const LEVEL = { read: 'Read', write: 'Write' } as const;
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((r) =>
     r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd(),
   );

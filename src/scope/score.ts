@@ -54,7 +54,7 @@ function worstData(grant: Grant): { level: 0 | 1 | 2 | 3; rows: string[] } {
   let level: 0 | 1 | 2 | 3 = 0;
   let rows: string[] = [];
   for (const id of grant.keys()) {
-    const p = Object.hasOwn(DATA, id) ? DATA[id] : 1;
+    const p = (Object.hasOwn(DATA, id) ? DATA[id] : undefined) ?? 1;
     if (p > level) [level, rows] = [p, [id]];
     else if (p === level) rows.push(id);
   }

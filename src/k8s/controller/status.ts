@@ -57,11 +57,12 @@ function condition(
 
 export function buildStatus(s: StatusInput): PolicyStatus {
   const prev = s.previous?.conditions;
-  const accepted = s.problems.length === 0;
+  const [firstProblem] = s.problems;
+  const accepted = firstProblem === undefined;
   const conditions = [
     accepted
       ? condition('Accepted', 'True', 'Valid', 'the policy passed every check', s.generation, prev, s.now)
-      : condition('Accepted', 'False', s.problems[0].reason, describeProblems(s.problems), s.generation, prev, s.now),
+      : condition('Accepted', 'False', firstProblem.reason, describeProblems(s.problems), s.generation, prev, s.now),
     accepted && s.served === s.generation
       ? condition(
           'Ready',
