@@ -19,55 +19,21 @@ import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.t
 import { waitFor, waitForExpect } from '../helpers/wait.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { REAL_STRIPE_KEY } from './policies.ts';
+import { policyFixtureDocs, policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const exec = promisify(execFile);
 const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const ADMIN_TOKEN = 'admin-token-for-audit-tests-0123456789';
-/** A second Stripe host, governed by the dry-run policy. */
-const TRIAL_HOST = 'trial.stripe.test';
+/** Two documents: `support` enforces, `collections` is a dry run of small refunds on a second Stripe host. */
+const POLICY = 'stripe-audit.yaml';
+/** That second Stripe host, governed by the dry-run policy. */
+const TRIAL_HOST = policyFixtureDocs(POLICY)[1]!.spec.vendors[0]!.hosts![0]!;
 /** Luhn-valid test card numbers the agent leaks into paths, metadata and keys. */
 const CARDS = ['4242424242424242', '4111111111111111', '5555555555554444'];
 const MASKED = CARDS.map((c) => `${'*'.repeat(12)}${c.slice(-4)}`);
 const spaced = (card: string) => card.replace(/(\d{4})(?=\d)/g, '$1 ');
 
 const agent = agentKey();
-
-/** Two documents: `support` enforces, `collections` is a dry run of the same rules on the trial host. */
-function auditPolicies(sha256: string): string {
-  const stripe = (hosts: string, rules: string) => `
-    - vendor: stripe
-      credential: {secretRef: {name: stripe-live, key: apiKey}}
-      agentKeys: [{id: agent-1, sha256: "${sha256}"}]${hosts}
-      caps: [{window: 24h, maxSpend: {amount: "500.00", currency: usd}}]
-      fx: {eur: "1.08"}
-      rules:${rules}`;
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: support-refunds, namespace: agents, annotations: {keybrake.dev/use-case: support}}
-spec:
-  enforcement: enforce
-  vendors:${stripe(
-    '',
-    `
-        - name: partial-refunds-on-tickets
-          allow: [refunds.create]
-          where: {amount: {max: 5000}, metadata.ticket_id: {matches: "^T-"}}
-        - {name: charges, allow: [charges.create]}
-        - {name: read-customers, allow: [customers.list]}`,
-  )}
----
-apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: collections-trial, namespace: agents, annotations: {keybrake.dev/use-case: collections}}
-spec:
-  enforcement: dryrun
-  vendors:${stripe(
-    `\n      hosts: [${TRIAL_HOST}]`,
-    `
-        - {name: small-refunds, allow: [refunds.create], where: {amount: {max: 5000}}}`,
-  )}
-`;
-}
 
 /** Stripe, except that a 2000 charge is declined (402): forwarded, but no money moved. */
 const declining: Handler = (req) =>
@@ -90,7 +56,7 @@ afterAll(async () => {
 function proxy(pod: string, args: string[] = [], process = false): Promise<Harness> {
   return startHarness({
     process,
-    policyYaml: auditPolicies(agent.sha256),
+    policyYaml: policyFixtureWithKey(POLICY, agent.sha256),
     upstreams: [TRIAL_HOST, 'api.stripe.com'].map((host) => ({ host, url: fake.url, caPem: fake.caPem })),
     secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, 'keybrake-admin/token': ADMIN_TOKEN },
     args: ['--pod', pod, ...args],

@@ -12,6 +12,7 @@ import { newAgentKey } from '../../src/commands/keys.ts';
 import { ADDR, createTopology, must, runJson, startLines, type LineProcess, type Topology } from '../redirect/netns.ts';
 import type { WorldConfig } from '../redirect/world.ts';
 import type { Scenario } from '../redirect/agent.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = process.execPath;
@@ -27,38 +28,6 @@ const REAL = {
   twilioToken: 'real_twilio_auth_token_only_the_sidecar_has',
   resend: 're_real_resend_key_only_the_sidecar_has',
 };
-
-function policy(sha256: string): string {
-  return `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: support, namespace: agents}
-spec:
-  vendors:
-    - vendor: stripe
-      credential: {secretRef: {name: stripe-live, key: apiKey}}
-      agentKeys: [{id: agent-1, sha256: "${sha256}"}]
-      rules:
-        - name: partial-refunds-on-tickets
-          allow: [refunds.create]
-          where: {amount: {max: 5000}, metadata.ticket_id: {present: true}}
-    - vendor: twilio
-      credential: {secretRef: {name: twilio-live, key: credential}}
-      agentKeys: [{id: agent-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {sms: "0.05", mms: "0.10", call_minute: "0.10"}}
-      rules:
-        - name: sms-to-us
-          allow: [messages.create]
-          where: {To: {matches: '^\\+1[0-9]+$'}}
-    - vendor: resend
-      credential: {secretRef: {name: resend-live, key: apiKey}}
-      agentKeys: [{id: agent-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {email: "0.0009"}}
-      rules:
-        - name: customers-on-our-domain
-          allow: [emails.send]
-          where: {recipient_domains: {in: [example.com]}}
-`;
-}
 
 /** A directory of symlinks to the legacy iptables tools and nothing else: a PATH with no nft. */
 function legacyOnlyPath(dir: string): string {
@@ -172,7 +141,7 @@ describe.each([
       fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
       own(path.join(dir, d));
     }
-    fs.writeFileSync(path.join(dir, 'policy.yaml'), policy(agentKey.sha256));
+    fs.writeFileSync(path.join(dir, 'policy.yaml'), policyFixtureWithKey('only-egress.yaml', agentKey.sha256));
     bundle = path.join(dir, 'bundle/ca-bundle.crt');
     hosts = path.join(dir, 'hosts');
     fs.writeFileSync(hosts, `127.0.0.1 localhost\n${VENDORS.map((h) => `${ADDR.world} ${h}`).join('\n')}\n`);

@@ -14,24 +14,13 @@ import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
 import { stripePolicy } from '../e2e/policies.ts';
+import { policyFixtureDocs, policyYaml, withAgentKey } from '../fixtures/policies.ts';
 import { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';
 import { viaProxy } from '../helpers/raw-tls.ts';
 
 const agent = agentKey();
-const twilioDoc = `---
-apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: notifier, namespace: agents}
-spec:
-  vendors:
-    - vendor: twilio
-      credential: {secretRef: {name: twilio-live, key: credential}}
-      agentKeys: [{id: notifier-1, sha256: "${agent.sha256}"}]
-      unitPrices: {currency: usd, default: {sms: "0.05", mms: "0.10", call_minute: "0.10"}}
-      maxCallMinutes: 10
-      rules:
-        - {name: sms, allow: [messages.create]}
-`;
+/** A Twilio document: a vendor host (api.twilio.com) the stripe-only CA cannot sign. */
+const twilioDocs = withAgentKey(policyFixtureDocs('twilio-notifier.yaml'), agent.sha256);
 
 let dir: string;
 let fake: FakeVendor;
@@ -70,7 +59,7 @@ function helloFor(servername: string): Promise<'secure' | 'reset'> {
 describe('a name-constrained CA and a reload that adds a vendor host it cannot sign', () => {
   it('refuses the reload and keeps the last good policy', async () => {
     const generation = (await (await h.admin('/status')).json()).generation;
-    h.writePolicy(`${stripePolicy(agent.sha256)}${twilioDoc}`);
+    h.writePolicy(policyYaml(stripePolicy(agent.sha256), twilioDocs));
     const refused = await eventually(() => {
       const line = h.lines.find((l) => l.msg === 'policy reload refused; keeping the last good policy');
       if (!line) throw new Error('no refusal logged yet');

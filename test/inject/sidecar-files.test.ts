@@ -11,14 +11,11 @@ import { generateCa, loadCa } from '../../src/pki/ca.ts';
 import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
 import { toPem } from '../../src/pki/x509.ts';
 import { must, startLines, type LineProcess } from '../redirect/netns.ts';
+import { policyFixtureText } from '../fixtures/policies.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const POLICY = `apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: p, namespace: agents}
-spec:
-  vendors: []
-`;
+/** A policy that governs no vendor: these tests are about the files the sidecar shares. */
+const POLICY = policyFixtureText('no-vendors.yaml');
 
 /** `keybrake proxy` on the files in `dir` (policy.yaml, ca.crt, ca.key), loopback ports 0, no ledger or audit store. */
 function proxyArgs(dir: string, extra: string[] = []): string[] {

@@ -5,7 +5,7 @@ import { stripeDoc } from '../e2e/policies.ts';
 export const RULES = `        - name: small-refunds
           allow: [refunds.create]
           where:
-            amount: {max: MAX}
+            amount: {max: 5000}
         - name: read-customers
           allow: [customers.list]
 `;
@@ -16,9 +16,11 @@ export function policyObject(sha256: string, o: { name?: string; namespace?: str
     stripeDoc(sha256, {
       name: o.name ?? 'refunds',
       namespace: o.namespace ?? 'agents',
-      spec: [`  selector: {matchLabels: {app: ${o.app ?? 'support'}}}`, ...(o.spec ?? [])],
-      rules: RULES.replace('MAX', String(o.max ?? 5000)),
+      spec: o.spec,
+      rules: RULES,
     }),
   );
+  doc.spec.selector = { matchLabels: { app: o.app ?? 'support' } };
+  if (o.max !== undefined) doc.spec.vendors[0].rules[0].where.amount.max = o.max;
   return doc;
 }

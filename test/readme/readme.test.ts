@@ -21,6 +21,7 @@ import { postmarkHandler } from '../e2e/fakes/postmark.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/proxy-harness.ts';
 import { commands, extractSnippets, type Snippet } from './extract.ts';
+import { policyFixtureWithKey } from '../fixtures/policies.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -41,28 +42,7 @@ const REAL = {
 const TWILIO_ACCOUNT_SID = `AC${'3'.repeat(32)}`;
 
 /** The other vendors' entries the client snippets need, appended to the quick start's policy. */
-const notifierPolicy = (sha256: string) => `---
-apiVersion: keybrake.dev/v1alpha1
-kind: EgressPolicy
-metadata: {name: notifier, namespace: agents}
-spec:
-  vendors:
-    - vendor: twilio
-      credential: {secretRef: {name: twilio-live, key: credential}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {sms: "0.01", mms: "0.02", call_minute: "0.02"}}
-      rules: [{name: sms, allow: [messages.create]}]
-    - vendor: resend
-      credential: {secretRef: {name: resend-live, key: apiKey}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {email: "0.001"}}
-      rules: [{name: mail, allow: [emails.send], where: {recipient_domains: {in: [example.com]}}}]
-    - vendor: postmark
-      credential: {secretRef: {name: postmark-live, key: serverToken}}
-      agentKeys: [{id: notifier-1, sha256: "${sha256}"}]
-      unitPrices: {currency: usd, default: {email: "0.001"}}
-      rules: [{name: mail, allow: [email.send], where: {recipient_domains: {in: [example.com]}}}]
-`;
+const notifierPolicy = (sha256: string) => `---\n${policyFixtureWithKey('readme-notifier.yaml', sha256)}`;
 
 let dir: string;
 let fakes: Record<'stripe' | 'twilio' | 'resend' | 'postmark', FakeVendor>;
