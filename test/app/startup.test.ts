@@ -7,34 +7,20 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCa } from '../../src/pki/ca.ts';
 import { connectAgent } from '../helpers/connect-agent.ts';
 import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, startHarness } from '../helpers/proxy-harness.ts';
+import { proxyArgs, writeProxyDir } from '../helpers/proxy-dir.ts';
 import { stripePolicy, REAL_STRIPE_KEY } from '../e2e/policies.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-startup-'));
-const ca = generateCa({ commonName: 'keybrake startup test CA' });
-fs.writeFileSync(path.join(tmp, 'ca.crt'), ca.certPem);
-fs.writeFileSync(path.join(tmp, 'ca.key'), ca.keyPem);
-fs.writeFileSync(path.join(tmp, 'policy.yaml'), stripePolicy(agentKey().sha256));
+writeProxyDir(tmp, { policyYaml: stripePolicy(agentKey().sha256) });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const base = (stateDir: string) => [
-  'proxy',
-  '--policy',
-  path.join(tmp, 'policy.yaml'),
-  '--ca-cert',
-  path.join(tmp, 'ca.crt'),
-  '--ca-key',
-  path.join(tmp, 'ca.key'),
-  '--secrets-dir',
-  path.join(tmp, 'secrets'),
-  '--state-dir',
-  path.join(tmp, stateDir),
-];
+/** `proxy` on the files in tmp with its own state dir; each test adds its listeners. */
+const base = (stateDir: string) => proxyArgs(tmp, { stateDir, listen: null, adminListen: null });
 
 async function occupy(): Promise<{ port: number; close(): Promise<void> }> {
   const server = net.createServer();

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateCa } from '../../src/pki/ca.ts';
+import { proxyArgs, writeProxyDir } from '../helpers/proxy-dir.ts';
 import { CORES, spawnPinned, stopChild, tempDir } from './procs.ts';
 import type { BenchUpstream } from './upstream.ts';
 
@@ -48,43 +48,13 @@ export interface KeybrakeProcess {
 
 export async function startKeybrake(o: KeybrakeOptions): Promise<KeybrakeProcess> {
   const dir = tempDir('keybrake-bench-proxy-');
-  const ca = generateCa({ commonName: 'keybrake bench CA' });
-  const file = (name: string, text: string, mode = 0o644) => {
-    const p = path.join(dir, name);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text, { mode });
-    return p;
-  };
-  for (const [ref, value] of Object.entries(o.secrets)) file(path.join('secrets', ref), value, 0o600);
+  const { caPem } = writeProxyDir(dir, { policyYaml: o.policyYaml, secrets: o.secrets, upstreamCaPems: [o.upstream.caPem] });
   const stdoutFile = path.join(dir, 'stdout.jsonl');
   const out = fs.openSync(stdoutFile, 'w');
   const args = [
     ...(o.nodeArgs ?? []),
     CLI,
-    'proxy',
-    '--policy',
-    file('policy.yaml', o.policyYaml),
-    '--ca-cert',
-    file('ca.crt', ca.certPem),
-    '--ca-key',
-    file('ca.key', ca.keyPem, 0o600),
-    '--secrets-dir',
-    path.join(dir, 'secrets'),
-    '--state-dir',
-    path.join(dir, 'state'),
-    '--listen',
-    '127.0.0.1:0',
-    '--admin-listen',
-    '127.0.0.1:0',
-    '--upstream',
-    `${o.upstream.host}=${o.upstream.url}`,
-    '--upstream-ca',
-    file('upstream-ca.pem', o.upstream.caPem),
-    '--ledger',
-    o.ledger ?? 'memory',
-    '--audit',
-    o.audit ?? 'none',
-    ...(o.args ?? []),
+    ...proxyArgs(dir, { upstreams: [o.upstream] }, ['--ledger', o.ledger ?? 'memory', '--audit', o.audit ?? 'none', ...(o.args ?? [])]),
   ];
   const core = o.core === null ? undefined : (o.core ?? CORES.server);
   const child = spawnPinned(core, process.execPath, args, { cwd: dir, env: { ...process.env, ...o.env }, stdio: ['ignore', out, 'pipe'] });
@@ -96,7 +66,7 @@ export async function startKeybrake(o: KeybrakeOptions): Promise<KeybrakeProcess
     port: ready.listen.port,
     adminPort: ready.admin.port,
     adminUrl: `http://127.0.0.1:${ready.admin.port}`,
-    caPem: ca.certPem,
+    caPem,
     dir,
     pid: child.pid ?? 0,
     stdoutFile,

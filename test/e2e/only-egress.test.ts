@@ -13,6 +13,8 @@ import { ADDR, createTopology, must, runJson, startLines, type LineProcess, type
 import type { WorldConfig } from '../redirect/world.ts';
 import type { Scenario } from '../redirect/agent.ts';
 import { policyFixtureWithKey } from '../fixtures/policies.ts';
+import { proxyArgs, writeProxyDir } from '../helpers/proxy-dir.ts';
+import { generateCa } from '../../src/pki/ca.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = process.execPath;
@@ -93,7 +95,6 @@ describe.each([
     };
     world = startLines('ip', ['netns', 'exec', topo.world, NODE, path.join(ROOT, 'test/redirect/world.ts'), JSON.stringify(cfg)], process.env);
     const ready = await world.waitFor((l) => l.event === 'ready', 'world ready');
-    fs.writeFileSync(path.join(dir, 'world-ca.pem'), String(ready.caPem));
 
     // The init container's job, as root in the pod: twice, as a restarted init container would.
     const initEnv = { PATH: pathFor(dir) };
@@ -121,27 +122,24 @@ describe.each([
 
     // The sidecar's files, readable by its UID only where it matters.
     const own = (p: string) => fs.chownSync(p, SIDECAR_UID, SIDECAR_UID);
-    const { generateCa } = await import('../../src/pki/ca.ts');
-    const ca = generateCa({ commonName: 'keybrake mesh CA (egress test)' });
-    fs.mkdirSync(path.join(dir, 'ca'));
-    fs.writeFileSync(path.join(dir, 'ca/ca.crt'), ca.certPem);
-    fs.writeFileSync(path.join(dir, 'ca/ca.key'), ca.keyPem, { mode: 0o600 });
-    own(path.join(dir, 'ca/ca.key'));
     const secrets = {
       'stripe-live/apiKey': REAL.stripe,
       'twilio-live/credential': `${REAL.twilioAccount}:${REAL.twilioToken}`,
       'resend-live/apiKey': REAL.resend,
     };
-    for (const [ref, value] of Object.entries(secrets)) {
-      fs.mkdirSync(path.join(dir, 'secrets', path.dirname(ref)), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'secrets', ref), value, { mode: 0o600 });
-      own(path.join(dir, 'secrets', ref));
-    }
+    writeProxyDir(dir, {
+      policyYaml: policyFixtureWithKey('only-egress.yaml', agentKey.sha256),
+      caDir: 'ca',
+      ca: generateCa({ commonName: 'keybrake mesh CA (egress test)' }),
+      secrets,
+      upstreamCaPems: [String(ready.caPem)],
+    });
+    own(path.join(dir, 'ca/ca.key'));
+    for (const ref of Object.keys(secrets)) own(path.join(dir, 'secrets', ref));
     for (const d of ['state', 'bundle']) {
       fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
       own(path.join(dir, d));
     }
-    fs.writeFileSync(path.join(dir, 'policy.yaml'), policyFixtureWithKey('only-egress.yaml', agentKey.sha256));
     bundle = path.join(dir, 'bundle/ca-bundle.crt');
     hosts = path.join(dir, 'hosts');
     fs.writeFileSync(hosts, `127.0.0.1 localhost\n${VENDORS.map((h) => `${ADDR.world} ${h}`).join('\n')}\n`);
@@ -159,30 +157,16 @@ describe.each([
         '--',
         NODE,
         path.join(ROOT, 'src/cli.ts'),
-        'proxy',
-        '--policy',
-        path.join(dir, 'policy.yaml'),
-        '--ca-cert',
-        path.join(dir, 'ca/ca.crt'),
-        '--ca-key',
-        path.join(dir, 'ca/ca.key'),
-        '--secrets-dir',
-        path.join(dir, 'secrets'),
-        '--state-dir',
-        path.join(dir, 'state'),
-        '--listen',
-        `127.0.0.1:${DATA_PORT}`,
-        '--admin-listen',
-        '127.0.0.1:17020',
-        '--ledger',
-        'memory',
-        '--audit',
-        'none',
-        '--ca-bundle-out',
-        bundle,
-        '--upstream-ca',
-        path.join(dir, 'world-ca.pem'),
-        ...VENDORS.flatMap((h) => ['--upstream', `${h}=https://${ADDR.world}:${VENDOR_PORT}`]),
+        ...proxyArgs(
+          dir,
+          {
+            caDir: 'ca',
+            listen: `127.0.0.1:${DATA_PORT}`,
+            adminListen: '127.0.0.1:17020',
+            upstreams: VENDORS.map((h) => ({ host: h, url: `https://${ADDR.world}:${VENDOR_PORT}` })),
+          },
+          ['--ledger', 'memory', '--audit', 'none', '--ca-bundle-out', bundle],
+        ),
       ],
       { PATH: process.env.PATH },
     );

@@ -9,7 +9,7 @@ import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts'
 import { rawTls, type RawConnection } from '../helpers/raw-tls.ts';
 import { capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
 import { keybrake } from '../helpers/keybrake-cli.ts';
-import path from 'node:path';
+import { proxyArgs } from '../helpers/proxy-dir.ts';
 
 const agent = agentKey();
 let fake: FakeVendor;
@@ -78,25 +78,7 @@ describe('keybrake proxy --workers 2', () => {
   });
 
   it('refuses --workers 2 with the per-process memory ledger, naming the ledgers that work', async () => {
-    const r = await keybrake(
-      'proxy',
-      '--workers',
-      '2',
-      '--ledger',
-      'memory',
-      '--policy',
-      h.policyFile,
-      '--ca-cert',
-      path.join(h.dir, 'ca', 'ca.crt'),
-      '--ca-key',
-      path.join(h.dir, 'ca', 'ca.key'),
-      '--state-dir',
-      path.join(h.dir, 'other-state'),
-      '--listen',
-      '127.0.0.1:0',
-      '--admin-listen',
-      '127.0.0.1:0',
-    );
+    const r = await keybrake(...proxyArgs(h.dir, { caDir: 'ca', stateDir: 'other-state' }, ['--workers', '2', '--ledger', 'memory']));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--workers 2 needs a ledger every worker shares: sqlite (the default) or redis://HOST:PORT');
   });

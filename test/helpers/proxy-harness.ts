@@ -13,8 +13,8 @@ import { startProxy, type RunningProxy } from '../../src/app/proxy.ts';
 import { PROXY_COMMAND, proxyOptions } from '../../src/commands/proxy.ts';
 import { parseCommand } from '../../src/commands/flags.ts';
 import { createLogger } from '../../src/commands/logger.ts';
-import { generateCa } from '../../src/pki/ca.ts';
 import { newAgentKey } from '../../src/commands/keys.ts';
+import { proxyArgs, writeProxyDir } from './proxy-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -67,52 +67,20 @@ export function agentKey(): { key: string; sha256: string } {
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-'));
-  const ca = path.join(dir, 'ca');
-  if (!fs.existsSync(path.join(ca, 'ca.crt'))) {
-    fs.mkdirSync(ca, { recursive: true });
-    const pair = generateCa({ commonName: 'keybrake test mesh CA' });
-    fs.writeFileSync(path.join(ca, 'ca.crt'), pair.certPem);
-    fs.writeFileSync(path.join(ca, 'ca.key'), pair.keyPem, { mode: 0o600 });
-  }
-  for (const [ref, value] of Object.entries(o.secrets)) {
-    const file = path.join(dir, 'secrets', ref);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, value);
-  }
-  const upstreamCa = path.join(dir, 'upstream-ca.pem');
-  fs.writeFileSync(upstreamCa, o.upstreams.map((u) => u.caPem).join('\n'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  fs.writeFileSync(policyFile, o.policyYaml);
-
-  const args = [
-    path.join(ROOT, 'src/cli.ts'),
-    'proxy',
-    '--policy',
-    policyFile,
-    '--ca-cert',
-    path.join(ca, 'ca.crt'),
-    '--ca-key',
-    path.join(ca, 'ca.key'),
-    '--secrets-dir',
-    path.join(dir, 'secrets'),
-    '--state-dir',
-    path.join(dir, 'state'),
-    '--listen',
-    '127.0.0.1:0',
-    '--admin-listen',
-    '127.0.0.1:0',
-    '--upstream-ca',
-    upstreamCa,
-    ...o.upstreams.flatMap((u) => ['--upstream', `${u.host}=${u.url}`]),
-    ...(o.args ?? []),
-  ];
+  const { policyFile, caPem } = writeProxyDir(dir, {
+    policyYaml: o.policyYaml,
+    caDir: 'ca',
+    secrets: o.secrets,
+    upstreamCaPems: o.upstreams.map((u) => u.caPem),
+  });
+  const args = [path.join(ROOT, 'src/cli.ts'), ...proxyArgs(dir, { caDir: 'ca', upstreams: o.upstreams }, o.args)];
 
   const lines: Array<Record<string, unknown>> = [];
   let child: ChildProcess | undefined;
   let stderr = '';
   const h: Harness = {
     dir,
-    caPem: fs.readFileSync(path.join(ca, 'ca.crt'), 'utf8'),
+    caPem,
     port: 0,
     adminPort: 0,
     adminUrl: '',

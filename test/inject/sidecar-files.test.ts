@@ -7,34 +7,20 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCa, loadCa } from '../../src/pki/ca.ts';
+import { loadCa } from '../../src/pki/ca.ts';
 import { createLeafKey, issueLeaf } from '../../src/pki/certs.ts';
 import { toPem } from '../../src/pki/x509.ts';
 import { must, startLines, type LineProcess } from '../redirect/netns.ts';
 import { policyFixtureText } from '../fixtures/policies.ts';
+import { proxyArgs, writeProxyDir } from '../helpers/proxy-dir.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 /** A policy that governs no vendor: these tests are about the files the sidecar shares. */
 const POLICY = policyFixtureText('no-vendors.yaml');
 
-/** `keybrake proxy` on the files in `dir` (policy.yaml, ca.crt, ca.key), loopback ports 0, no ledger or audit store. */
-function proxyArgs(dir: string, extra: string[] = []): string[] {
-  const f = (name: string) => path.join(dir, name);
-  const base = ['--policy', f('policy.yaml'), '--ca-cert', f('ca.crt'), '--ca-key', f('ca.key'), '--state-dir', f('state')];
-  return [
-    path.join(ROOT, 'src/cli.ts'),
-    'proxy',
-    ...base,
-    '--listen',
-    '127.0.0.1:0',
-    '--admin-listen',
-    '127.0.0.1:0',
-    '--ledger',
-    'memory',
-    '--audit',
-    'none',
-    ...extra,
-  ];
+/** `keybrake proxy` on the files in `dir` (policy.yaml, ca.crt, ca.key, secrets/), loopback ports 0, no ledger or audit store. */
+function proxyCommand(dir: string, extra: string[] = []): string[] {
+  return [CLI, ...proxyArgs(dir, {}, ['--ledger', 'memory', '--audit', 'none', ...extra])];
 }
 
 describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
@@ -93,15 +79,11 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
       f('ca.ext'),
     );
     ca = { certPem: fs.readFileSync(f('ca.crt'), 'utf8'), keyPem: fs.readFileSync(f('ca.key'), 'utf8'), rootPem: fs.readFileSync(f('root.crt'), 'utf8') };
-    fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
-    fs.mkdirSync(path.join(dir, 'secrets/keybrake-admin'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'secrets/keybrake-admin/token'), adminToken);
+    writeProxyDir(dir, { policyYaml: POLICY, secrets: { 'keybrake-admin/token': adminToken } }); // the CA is there already
     fs.mkdirSync(path.join(dir, 'share'));
     proxy = startLines(
       process.execPath,
-      proxyArgs(dir, [
-        '--secrets-dir',
-        path.join(dir, 'secrets'),
+      proxyCommand(dir, [
         '--ca-bundle-out',
         path.join(dir, 'share/ca-bundle.crt'),
         '--ca-bundle-extra',
@@ -176,11 +158,8 @@ describe('keybrake proxy --ca-bundle-out --shutdown-token-out', () => {
 describe('POST /shutdown on a sidecar started without --shutdown-token-out', () => {
   it('does not exist, even with the admin token', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keybrake-podfiles-'));
-    const ca = generateCa({ commonName: 'x' });
-    fs.writeFileSync(path.join(dir, 'ca.crt'), ca.certPem);
-    fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem);
-    fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
-    const p = startLines(process.execPath, proxyArgs(dir), process.env);
+    writeProxyDir(dir, { policyYaml: POLICY });
+    const p = startLines(process.execPath, proxyCommand(dir), process.env);
     try {
       const ready = await p.waitFor((l) => l.msg === 'keybrake proxy ready', 'proxy ready');
       const res = await fetch(`http://127.0.0.1:${(ready.admin as { port: number }).port}/shutdown`, { method: 'POST' });
