@@ -65,8 +65,8 @@ describe('ProxyMetrics', () => {
   it('reports cap usage as a ratio and drops caps a reload removed', async () => {
     const m = new ProxyMetrics();
     const [spend, requests] = stripe.caps;
-    m.setCapUsage(stripe, spend, 45_000); // $450 of $500
-    m.setCapUsage(stripe, requests, 3); // 3 of 30
+    m.setCapUsage(stripe, spend!, 45_000); // $450 of $500
+    m.setCapUsage(stripe, requests!, 3); // 3 of 30
     let s = await scrape(m);
     expect(sampleValue(s, 'keybrake_cap_usage_ratio', { cap: '24h stripe spend' })).toBeCloseTo(0.9, 9);
     expect(sampleValue(s, 'keybrake_cap_usage_ratio', { cap: '1m stripe requests' })).toBeCloseTo(0.1, 9);

@@ -60,7 +60,7 @@ describe('audit and ledger fields', () => {
     const row = await eventually(async () => {
       const rows = (await pgRows()).filter((r) => r.operation === 'customers.list');
       expect(rows).toHaveLength(1);
-      return rows[0];
+      return rows[0]!;
     });
     expect(String(row.path)).toMatch(/^\/v1\/customers\?limit=3&starting_after=cus_A&email=\*+4242/);
     expect(String(row.path)).not.toContain(CARD);

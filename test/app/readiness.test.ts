@@ -44,7 +44,7 @@ describe('a missing vendor Secret', () => {
     expect(before.body.problems).toEqual([expect.objectContaining({ check: 'secret', message: expect.stringContaining('stripe-live/apiKey') })]);
     const status = (await (await h.admin('/status')).json()) as Readyz;
     expect(status.ready).toBe(false);
-    expect(status.problems[0].message).toContain('support-refunds');
+    expect(status.problems[0]!.message).toContain('support-refunds');
     const file = path.join(h.dir, 'secrets/stripe-live/apiKey');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, REAL_STRIPE_KEY);

@@ -88,7 +88,7 @@ describe('SIGTERM', () => {
     const rows = auditRows(h);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ operation: 'refunds.create', decision: 'error', amount: 700 });
-    expect(String(rows[0].reason)).toContain('cut by shutdown');
+    expect(String(rows[0]!.reason)).toContain('cut by shutdown');
   });
 
   it('a second signal exits at once, without waiting for the drain', async () => {

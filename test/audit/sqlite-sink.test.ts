@@ -35,13 +35,13 @@ describe('SQLite audit sink', () => {
     const sink = await openSqliteSink({ file, log: captureLog().log });
     const written = Array.from({ length: 123 }, (_, i) => record({ amount: i, reason: `row ${i}`, idempotencyKey: i % 2 ? `idem-${i}` : undefined }));
     for (const r of written) sink.write(r);
-    sink.write(written[60]); // a duplicate inside the batch stays one row
+    sink.write(written[60]!); // a duplicate inside the batch stays one row
     await sink.close();
     const stored = rows(file);
     expect(stored).toHaveLength(123);
     stored.forEach((row, i) => {
       for (const [field, column] of Object.entries(COLUMNS)) {
-        expect(row[column], `${field} of row ${i}`).toEqual(written[i][field as keyof AuditRecord] ?? null);
+        expect(row[column], `${field} of row ${i}`).toEqual(written[i]![field as keyof AuditRecord] ?? null);
       }
     });
   });

@@ -40,15 +40,15 @@ export function packageOf(url: string, functionName: string): string {
   }
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
-    const rest = url.slice(nm + '/node_modules/'.length).split('/');
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+    const [scopeOrName = '', name] = url.slice(nm + '/node_modules/'.length).split('/');
+    return scopeOrName.startsWith('@') ? `${scopeOrName}/${name}` : scopeOrName;
   }
   if (url.startsWith('node:')) return 'node:internal';
   const src = url.indexOf('/src/');
   if (src >= 0)
     return `src/${url
       .slice(src + 5)
-      .split('/')[0]
+      .split('/')[0]!
       .replace(/\.ts$/, '')}`;
   return url
     .replace(/^file:\/\//, '')

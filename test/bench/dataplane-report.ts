@@ -17,7 +17,7 @@ const FORWARDER = 'node request';
 const x = (a: number, b: number | undefined): string => (b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 export function reportDataPlane(rows: Row[], o: { rate: number; seconds: number }): void {
-  const [load1] = os.loadavg();
+  const [load1 = 0] = os.loadavg();
   console.log(`\nload average at the end of the run: ${load1.toFixed(2)} (2 cores; above ~1 the figures are depressed and noisy: compare ratios)`);
   printTable(
     ['target', 'req/s', 'CPU/req', 'p50', 'p99', `p99 @${o.rate}/s`, 'RSS', 'non-2xx', 'errors'],

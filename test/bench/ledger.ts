@@ -117,5 +117,6 @@ async function proxyWithCaps(seconds: number): Promise<void> {
     results.map(([name, r]) => [name, rate(r.rps), ms(r.p50Ms), ms(r.p99Ms), us(r.cpuUsPerRequest), String(r.non2xx)]),
   );
   const [none, caps] = results.map(([, r]) => r);
+  if (!none || !caps) throw new Error('expected the no-caps and the two-caps runs');
   console.log(`two caps / no caps: ${ratio(caps.rps, none.rps)} of the req/s; by CPU per request ${ratio(none.cpuUsPerRequest, caps.cpuUsPerRequest)}`);
 }

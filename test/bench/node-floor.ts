@@ -100,7 +100,10 @@ function forwarders(pool: Pool): Record<FloorMode, Forward> {
   };
 }
 
-function serve([mode, port, upstreamPort, caFile, certFile, keyFile, host, authorization]: string[]): void {
+function serve(args: string[]): void {
+  if (args.length !== 8)
+    throw new Error(`node-floor: expected MODE PORT UPSTREAM_PORT CA_FILE CERT_FILE KEY_FILE HOST AUTHORIZATION, got ${args.length} arguments`);
+  const [mode, port, upstreamPort, caFile, certFile, keyFile, host, authorization] = args as [string, string, string, string, string, string, string, string];
   const pool = new Pool(`https://127.0.0.1:${upstreamPort}`, { connections: 128, connect: { servername: host, ca: fs.readFileSync(caFile, 'utf8') } });
   const forward = forwarders(pool)[mode as FloorMode];
   if (!forward) throw new Error(`unknown mode ${mode}`);
@@ -115,7 +118,7 @@ function serve([mode, port, upstreamPort, caFile, certFile, keyFile, host, autho
       delete headers['content-length']; // undici frames the buffered body
       headers.host = host;
       headers.authorization = authorization;
-      forward(req, res, headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      forward(req, res, headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
   });
   server.listen(Number(port), '127.0.0.1');

@@ -96,4 +96,4 @@ async function schedule(rate: number, seconds: number, fire: () => Promise<unkno
 }
 
 // As the child process: options as JSON in argv[2], the result as JSON on stdout.
-if (import.meta.main) process.stdout.write(JSON.stringify(await generate(JSON.parse(process.argv[2]) as OpenLoopOptions)));
+if (import.meta.main) process.stdout.write(JSON.stringify(await generate(JSON.parse(process.argv[2]!) as OpenLoopOptions)));

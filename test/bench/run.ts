@@ -10,7 +10,7 @@ const load = (name: string): Promise<{ run?: () => Promise<void> }> => import(`.
 
 const started = performance.now();
 console.log(`keybrake bench: node ${process.version}, ${canPin() ? 'pinned with taskset (2 cores)' : 'unpinned (taskset or a second core missing)'}`);
-const [load1] = os.loadavg();
+const [load1 = 0] = os.loadavg();
 // Other work on the two cores skews every figure, keybrake's most (it is pinned to one core).
 if (load1 > 0.5)
   console.log(`WARNING: load average ${load1.toFixed(2)} before the bench: other processes compete for the cores; figures will be low and noisy.`);

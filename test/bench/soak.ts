@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
     );
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(samples.filter((s) => s.at <= 60).map((s) => s.rss));
-    const last = mean(samples.filter((s) => s.at >= samples[samples.length - 1].at - 60).map((s) => s.rss));
+    const last = mean(samples.filter((s) => s.at >= samples.at(-1)!.at - 60).map((s) => s.rss));
     console.log(
       `peak RSS ${Math.max(...samples.map((s) => s.rss)).toFixed(1)} MiB (target ≤ 150 MiB); first-minute mean ${first.toFixed(1)} MiB, last-minute mean ${last.toFixed(1)} MiB`,
     );

@@ -11,7 +11,7 @@ export interface LatencySummary {
 function atRank(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 /** Nearest-rank percentile, p in [0, 100]; NaN for no samples. Does not mutate `values`. */

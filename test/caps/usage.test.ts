@@ -18,9 +18,9 @@ describe('capStatus', () => {
     const ledger = createMemoryLedger();
     const scope = { credential: 'agents/stripe-live/apiKey', run: 'run-7' };
     const [spend, requests] = vendor.caps.map((cap) => chargeKey(cap, scope, NOW));
-    await ledger.reserve({ requestId: 'a', charges: [{ ...spend, amount: 48000, limit: 50000 }], now: NOW, holdMs: 1_000 });
+    await ledger.reserve({ requestId: 'a', charges: [{ ...spend!, amount: 48000, limit: 50000 }], now: NOW, holdMs: 1_000 });
     // A dry-run policy may run past its limit.
-    await ledger.reserve({ requestId: 'b', charges: [{ ...requests, amount: 3, limit: 2 }], now: NOW, holdMs: 1_000, dryRun: true });
+    await ledger.reserve({ requestId: 'b', charges: [{ ...requests!, amount: 3, limit: 2 }], now: NOW, holdMs: 1_000, dryRun: true });
 
     const status = await capStatus(vendor, scope, ledger, NOW);
     expect(status).toEqual([

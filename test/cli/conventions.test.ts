@@ -50,7 +50,7 @@ describe('keybrake CLI conventions', () => {
   });
 
   it('kill, revive and status each have their own help', async () => {
-    const [kill, revive, status] = await Promise.all(['kill', 'revive', 'status'].map((c) => keybrake([c, '--help'])));
+    const [kill, revive, status] = await Promise.all([keybrake(['kill', '--help']), keybrake(['revive', '--help']), keybrake(['status', '--help'])]);
     expect(kill.stdout).toContain('--reason');
     expect(revive.stdout).not.toContain('--reason');
     expect(status.stdout).toContain('--output');

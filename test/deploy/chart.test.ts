@@ -36,7 +36,7 @@ describe('charts/keybrake', () => {
   it('the CRD is installed from crds/ and validates as a CustomResourceDefinition', async () => {
     const crds = parseObjects(helmTemplate([], ['--include-crds'])).filter((o) => o.kind === 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata.name)).toEqual(['egresspolicies.keybrake.dev']);
-    await validateObject(crds[0]);
+    await validateObject(crds[0]!);
     expect(parseObjects(helmTemplate()).some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
   });
 

@@ -30,7 +30,7 @@ describe('Dockerfile', () => {
   });
 
   it('builds with npm ci and ships only production dependencies plus dist/', () => {
-    expect(runCommands(stages[0]).some((c) => /^npm ci\b/.test(c) && !c.includes('--omit=dev'))).toBe(true);
+    expect(runCommands(stages[0]!).some((c) => /^npm ci\b/.test(c) && !c.includes('--omit=dev'))).toBe(true);
     expect(runCommands(runtime).filter((c) => /^npm ci\b/.test(c))).toEqual([expect.stringContaining('--omit=dev')]);
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies).toEqual(['package.json package-lock.json ./', '--from=build /src/dist ./dist']);
@@ -74,7 +74,7 @@ describe('Dockerfile', () => {
     const lines = fs.readFileSync(`${ROOT}.dockerignore`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines[0]).toBe('*');
     const allowed = lines.slice(1).map((l) => l.replace(/^!/, '').replace(/\/$/, ''));
-    const copied = stages[0].instructions
+    const copied = stages[0]!.instructions
       .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
       .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     expect(allowed.sort()).toEqual(copied.sort());

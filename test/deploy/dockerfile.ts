@@ -32,13 +32,13 @@ export function parseDockerfile(text: string = fs.readFileSync(DOCKERFILE, 'utf8
   }
   const stages: Stage[] = [];
   for (const l of logical) {
-    const m = /^(\S+)\s*(.*)$/.exec(l)!;
-    const keyword = m[1].toUpperCase();
+    const [, word = '', args = ''] = /^(\S+)\s*(.*)$/.exec(l)!; // both groups always take part in a match
+    const keyword = word.toUpperCase();
     if (keyword === 'FROM') {
-      const [from, , name = ''] = m[2].split(/\s+/);
+      const [from = '', , name = ''] = args.split(/\s+/);
       stages.push({ from, name, instructions: [] });
     } else if (stages.length) {
-      stages.at(-1)!.instructions.push({ keyword, args: m[2] });
+      stages.at(-1)!.instructions.push({ keyword, args });
     }
   }
   return stages;

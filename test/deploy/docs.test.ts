@@ -25,7 +25,7 @@ describe('deploy/kind/e2e.sh', () => {
   });
 
   it('uses files that exist and the chart\'s namespace, release and example names', () => {
-    const paths = [...script.matchAll(/\$ROOT\/([\w./-]+)/g)].map((m) => m[1]);
+    const paths = [...script.matchAll(/\$ROOT\/([\w./-]+)/g)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThan(3);
     // dist/ is what the script builds (npm run build) from src/
     const source = (p: string) => p.replace(/^dist\/(.*)\.js$/, 'src/$1.ts');
@@ -46,7 +46,7 @@ describe('README: Install on a cluster', () => {
   });
 
   it('names only repository paths that exist', () => {
-    const paths = [...install.matchAll(/(?<![\w/])((?:charts|deploy)\/[\w./-]*[\w])/g)].map((m) => m[1]);
+    const paths = [...install.matchAll(/(?<![\w/])((?:charts|deploy)\/[\w./-]*[\w])/g)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThan(5);
     for (const p of paths) expect(fs.existsSync(path.join(ROOT, p)), p).toBe(true);
   });

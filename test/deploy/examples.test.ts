@@ -29,8 +29,8 @@ describe.each(cases)('deploy/examples/%s', (dir, vendor) => {
     const { policies: docs, problems } = readPolicies([{ name: `${dir}/policy.yaml`, text: policyText }], registryValidator());
     expect(problems).toEqual([]);
     expect(docs).toHaveLength(1);
-    expect(docs[0].spec.vendors.map((v) => v.vendor)).toEqual([vendor]);
-    expect(docs[0].metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(docs[0]!.spec.vendors.map((v) => v.vendor)).toEqual([vendor]);
+    expect(docs[0]!.metadata.namespace).toBe(deployment.metadata.namespace);
   });
 
   it('the validator does refuse a broken copy of it (so the check above can fail)', () => {

@@ -27,13 +27,14 @@ export function generatedBase(): Map<string, string> {
   const bySource = new Map<string, string[]>();
   for (const chunk of rendered.split(/^---\n/m)) {
     const m = /^# Source: keybrake\/templates\/(.+\.yaml)\n/.exec(chunk);
-    if (!m) {
+    const source = m?.[1];
+    if (!m || source === undefined) {
       if (chunk.trim()) throw new Error(`helm output chunk without a # Source line: ${chunk.slice(0, 80)}`);
       continue;
     }
-    const list = bySource.get(m[1]) ?? [];
+    const list = bySource.get(source) ?? [];
     list.push(chunk.slice(m[0].length).trimEnd() + '\n');
-    bySource.set(m[1], list);
+    bySource.set(source, list);
   }
   const files = new Map<string, string>();
   files.set('namespace.yaml', HEADER + NAMESPACE_YAML);

@@ -198,7 +198,7 @@ describe('spend alert → Alertmanager → the real proxy', () => {
       },
       { timeoutMs: 5_000, everyMs: 200 },
     );
-    expect(killed.metric).toMatchObject({ namespace: SELF.namespace, pod: SELF.pod });
+    expect(killed!.metric).toMatchObject({ namespace: SELF.namespace, pod: SELF.pod });
   });
 });
 
@@ -214,7 +214,7 @@ describe('Grafana dashboard against the live proxy', () => {
     const panels = (list: Panel[]): Panel[] => list.flatMap((p) => [p, ...panels(p.panels ?? [])]);
     const used = new Set([
       ...panels(dashboard.panels).flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))),
-      ...dashboard.templating.list.flatMap((v) => [...(v.definition ?? '').matchAll(/label_values\(([a-zA-Z_:][\w:]*)/g)].map((m) => m[1])),
+      ...dashboard.templating.list.flatMap((v) => [...(v.definition ?? '').matchAll(/label_values\(([a-zA-Z_:][\w:]*)/g)].map((m) => m[1]!)),
     ]);
     // After the loop above the proxy has served charges, committed spend, charged a cap and been killed.
     const live = new Set(parseExposition(await (await fx.h.admin('/metrics')).text()).map((s) => s.name));

@@ -64,6 +64,7 @@ describe('a refund without an amount', () => {
     try {
       await fake.waitFor(before + 2); // the lookup GET, then the refund itself, held
       const [lookup, post] = fake.received.slice(before);
+      if (!lookup || !post) throw new Error('expected the lookup GET and the held refund POST');
       expect(lookup.method).toBe('GET');
       expect(lookup.path).toBe('/v1/charges/ch_lookup1');
       expect(lookup.headers.authorization).toBe(`Bearer ${REAL_STRIPE_KEY}`);

@@ -30,7 +30,7 @@ async function burst(hs: Harness[]): Promise<Array<Stripe.errors.StripeError | u
   const clients = hs.map((h) => sdk(agent.key, h));
   return Promise.all(
     Array.from({ length: CALLS }, (_, i) =>
-      failure(clients[i % clients.length].charges.create({ amount: 4000, currency: 'usd', customer: 'cus_A', source: 'tok_visa' })),
+      failure(clients[i % clients.length]!.charges.create({ amount: 4000, currency: 'usd', customer: 'cus_A', source: 'tok_visa' })),
     ),
   );
 }

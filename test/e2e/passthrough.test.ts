@@ -34,7 +34,7 @@ function connectVia(proxyPort: number, host: string, port: number): Promise<{ st
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       s.removeListener('data', onData);
-      resolve({ status: head.split('\r\n')[0], socket: s });
+      resolve({ status: head.slice(0, head.indexOf('\r\n')), socket: s });
     };
     s.on('data', onData);
     s.on('error', reject);

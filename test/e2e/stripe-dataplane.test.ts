@@ -50,8 +50,8 @@ describe.each([
     expect(refund.amount).toBe(1200);
     const arrived = posts().slice(before);
     expect(arrived).toHaveLength(1);
-    expect(arrived[0].path).toBe('/v1/refunds');
-    expect(arrived[0].headers.authorization).toBe(`Bearer ${REAL_STRIPE_KEY}`);
+    expect(arrived[0]!.path).toBe('/v1/refunds');
+    expect(arrived[0]!.headers.authorization).toBe(`Bearer ${REAL_STRIPE_KEY}`);
     for (const r of fx.fake.received) expect(JSON.stringify(r.headers)).not.toContain(agent.key);
   });
 
@@ -74,7 +74,7 @@ describe.each([
       .slice(auditBefore)
       .filter((l) => l.decision === 'denied');
     expect(denied).toHaveLength(1);
-    expect(denied[0].rule).toBe('partial-refunds-on-tickets');
+    expect(denied[0]!.rule).toBe('partial-refunds-on-tickets');
   });
 
   it('refuses a payout as not allowed by any rule', async () => {

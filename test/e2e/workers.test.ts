@@ -35,7 +35,7 @@ describe('keybrake proxy --workers 2', () => {
     const clients = Array.from({ length: 4 }, () => sdk(agent.key, h)); // four connection pools: both workers get some
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        failure(clients[i % clients.length].charges.create({ amount: 4000, currency: 'usd', customer: 'cus_A', source: 'tok_visa' })),
+        failure(clients[i % clients.length]!.charges.create({ amount: 4000, currency: 'usd', customer: 'cus_A', source: 'tok_visa' })),
       ),
     );
     const refused = outcomes.filter((e) => e !== undefined);

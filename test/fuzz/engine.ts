@@ -73,7 +73,7 @@ export function mutate(input: Buffer, r: () => number, dictionary: string[], cor
     const at = Math.floor(r() * (out.length + 1));
     switch (Math.floor(r() * 7)) {
       case 0: // flip a bit
-        if (out.length) out[Math.min(at, out.length - 1)] ^= 1 << Math.floor(r() * 8);
+        if (out.length) out[Math.min(at, out.length - 1)]! ^= 1 << Math.floor(r() * 8);
         break;
       case 1: // random byte
         out = Buffer.concat([out.subarray(0, at), Buffer.from([Math.floor(r() * 256)]), out.subarray(at)]);

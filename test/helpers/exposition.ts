@@ -16,11 +16,11 @@ export function parseExposition(text: string): ExpositionSample[] {
   const samples: ExpositionSample[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not an exposition sample line: ${line}`);
+    const [, name, labelText = '', value] = SAMPLE.exec(line) ?? [];
+    if (name === undefined || value === undefined) throw new Error(`not an exposition sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
+    for (const [, key = '', quoted = ''] of labelText.matchAll(LABEL)) labels[key] = quoted.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    samples.push({ name, labels, value: Number(value) });
   }
   return samples;
 }

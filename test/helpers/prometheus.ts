@@ -119,7 +119,12 @@ export interface RuleOverride {
 export async function rulesFromDeploy(dir: string, overrides: Record<string, RuleOverride>): Promise<string> {
   const doc = parse(await fs.readFile(DEPLOY_RULES, 'utf8')) as { groups: Array<{ name: string; rules: RuleDoc[] }> };
   const picked: RuleDoc[] = [];
-  for (const group of doc.groups) for (const rule of group.rules) if (rule.alert in overrides) picked.push(override(rule, overrides[rule.alert]));
+  for (const group of doc.groups) {
+    for (const rule of group.rules) {
+      const o = Object.hasOwn(overrides, rule.alert) ? overrides[rule.alert] : undefined;
+      if (o) picked.push(override(rule, o));
+    }
+  }
   const missing = Object.keys(overrides).filter((name) => !picked.some((r) => r.alert === name));
   if (missing.length) throw new Error(`no such alert in ${DEPLOY_RULES}: ${missing.join(', ')}`);
   const file = path.join(dir, 'keybrake-rules.yml');

@@ -118,8 +118,8 @@ export function jsonPath(obj: unknown, path: string): unknown {
         many = true;
         if (Array.isArray(cur)) next.push(...cur);
       } else if (tok.startsWith('[?')) {
-        const m = /^\[\?\(@\.([^=]+?)\s*==\s*["']([^"']*)["']\)\]$/.exec(tok)!;
-        if (Array.isArray(cur)) next.push(...cur.filter((e) => e?.[m[1]] === m[2]));
+        const [, field = '', value] = /^\[\?\(@\.([^=]+?)\s*==\s*["']([^"']*)["']\)\]$/.exec(tok)!;
+        if (Array.isArray(cur)) next.push(...cur.filter((e) => e?.[field] === value));
       } else if (tok.startsWith('[')) {
         if (Array.isArray(cur)) next.push(cur[Number(tok.slice(1, -1))]);
       } else {

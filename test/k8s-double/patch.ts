@@ -52,9 +52,9 @@ function arrayIndex(arr: unknown[], t: string, path: string, forAdd: boolean): n
 
 function add(doc: unknown, path: string, value: unknown): unknown {
   const tokens = pointer(path);
-  if (tokens.length === 0) return structuredClone(value);
+  const last = tokens.at(-1);
+  if (last === undefined) return structuredClone(value);
   const parent = parentOf(doc, tokens, path);
-  const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, path, true), 0, structuredClone(value));
   else parent[last] = structuredClone(value);
   return doc;
@@ -62,8 +62,9 @@ function add(doc: unknown, path: string, value: unknown): unknown {
 
 function remove(doc: unknown, path: string): unknown {
   const tokens = pointer(path);
+  const last = tokens.at(-1);
+  if (last === undefined) throw new PatchError('Unable to remove the whole document');
   const parent = parentOf(doc, tokens, path);
-  const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, path, false), 1);
   else if (!(last in parent)) throw new PatchError(`Unable to remove nonexistent key: ${last}: missing value`);
   else delete parent[last];

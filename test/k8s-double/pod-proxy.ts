@@ -9,10 +9,10 @@ import { ApiError } from './store.ts';
 export type PortMap = Map<string, number>; // "ns/name:containerPort" → loopback port
 
 export function parsePodTarget(segment: string): { scheme: string; name: string; port?: string } {
-  const parts = segment.split(':');
-  if (parts.length === 3) return { scheme: parts[0], name: parts[1], port: parts[2] };
-  if (parts.length === 2) return { scheme: 'http', name: parts[0], port: parts[1] };
-  return { scheme: 'http', name: parts[0] };
+  const [first = '', second, third] = segment.split(':');
+  if (second !== undefined && third !== undefined) return { scheme: first, name: second, port: third };
+  if (second !== undefined) return { scheme: 'http', name: first, port: second };
+  return { scheme: 'http', name: first };
 }
 
 export function forwardToPod(

@@ -28,17 +28,24 @@ export function labelSelector(s: string | null): Matcher {
   const tests = terms(s).map((term): ((l: Record<string, string>) => boolean) => {
     let m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
     if (m) {
-      const [, key, op, list] = m;
+      const [, key = '', op, list = ''] = m; // groups without ? always take part
       const values = list.split(',').map((v) => v.trim());
-      return op === 'in' ? (l) => key in l && values.includes(l[key]) : (l) => !(key in l) || !values.includes(l[key]);
+      const has = (l: Record<string, string>) => {
+        const v = l[key];
+        return v !== undefined && values.includes(v);
+      };
+      return op === 'in' ? has : (l) => !has(l);
     }
     m = /^([^\s!=]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
     if (m) {
-      const [, key, op, value] = m;
+      const [, key = '', op, value] = m;
       return op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value;
     }
     m = /^(!?)([^\s!=(),]+)$/.exec(term);
-    if (m) return m[1] ? (l) => !(m![2] in l) : (l) => m![2] in l;
+    if (m) {
+      const [, not, key = ''] = m;
+      return not ? (l) => !(key in l) : (l) => key in l;
+    }
     throw new SelectorError(`unable to parse requirement: ${term}`);
   });
   return (o) => tests.every((t) => t(o.metadata.labels ?? {}));
@@ -49,7 +56,7 @@ export function fieldSelector(s: string | null, type: ResourceType): Matcher {
   const tests = terms(s).map((term) => {
     const m = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw new SelectorError(`invalid selector: '${term}'; can't understand '${term}'`);
-    const [, field, op, value] = m;
+    const [, field = '', op, value] = m;
     const get =
       field === 'metadata.name'
         ? (o: KubeObject) => o.metadata.name

@@ -115,7 +115,7 @@ export class ApiServerDouble {
   }
 
   findType(groupVersion: string, plural: string): ResourceType {
-    const [group, version] = groupVersion.includes('/') ? groupVersion.split('/') : ['', groupVersion];
+    const [group = '', version = ''] = groupVersion.includes('/') ? groupVersion.split('/') : ['', groupVersion];
     const t = this.#types.get(typeKey(group, version, plural));
     if (!t) throw new Error(`the double does not serve ${plural} in ${groupVersion}`);
     return t;
@@ -195,13 +195,13 @@ export class ApiServerDouble {
     if (p === 'apis') return apiGroupList(types);
     if (p === 'api/v1' && s.length === 2) return resourceList(types, '', 'v1');
     if (s[0] === 'apis' && s.length === 3) {
-      const list = resourceList(types, s[1], s[2]);
+      const list = resourceList(types, s[1]!, s[2]!);
       if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       return list;
     }
     if (p === 'openapi/v3') return openapiRoot(types);
     if (s[0] === 'openapi' && s[1] === 'v3') {
-      const [group, version] = s[2] === 'api' ? ['', s[3]] : [s[3], s[4]];
+      const [group = '', version = ''] = s[2] === 'api' ? ['', s[3]] : [s[3], s[4]];
       const doc = openapiGroupVersion(types, this.#crds(), group, version);
       if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       return doc;
@@ -222,12 +222,12 @@ export class ApiServerDouble {
     else if (s[0] === 'apis' && s[2]) [gv, rest] = [`${s[1]}/${s[2]}`, s.slice(3)];
     else throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     let ns: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && !['status', 'finalize'].includes(rest[2])) {
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !['status', 'finalize'].includes(rest[2]!)) {
       ns = rest[1];
       rest = rest.slice(2);
     }
-    const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
-    const type = this.#types.get(typeKey(group, version, rest[0]));
+    const [group = '', version = ''] = gv.includes('/') ? gv.split('/') : ['', gv];
+    const type = this.#types.get(typeKey(group, version, rest[0] ?? ''));
     if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     return { type, ns, name: rest[1], sub: rest[2], rest: rest.slice(3) };
   }

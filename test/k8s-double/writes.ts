@@ -113,7 +113,10 @@ export function update(store: Store, t: ResourceType, ns: string | undefined, na
 }
 
 export function patch(store: Store, t: ResourceType, ns: string | undefined, name: string, contentType: string, raw: unknown, sub?: 'status'): KubeObject {
-  const mime = contentType.split(';')[0].trim().toLowerCase();
+  const mime = contentType
+    .slice(0, (contentType + ';').indexOf(';'))
+    .trim()
+    .toLowerCase();
   const accepted = t.custom ? [JSON_PATCH, MERGE] : [JSON_PATCH, MERGE, STRATEGIC];
   if (!accepted.includes(mime)) {
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);

@@ -185,7 +185,7 @@ describe('control plane', { timeout: 120_000 }, () => {
       ['agents', 'refunds'],
       ['agents', 'no-selector'],
       ['team-b', 'b-only'],
-    ]) {
+    ] as const) {
       const conditions = c.policy(ns, name)!.status.conditions as unknown[];
       expect(conditions).toHaveLength(2);
       for (const cond of conditions) new Condition(cond as never).validate();

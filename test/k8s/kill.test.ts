@@ -88,7 +88,7 @@ describe('kubectl', { timeout: 120_000 }, () => {
     await eventually(() => expect(c.policy('agents', 'refunds')?.status?.conditions?.length).toBe(2), 30_000);
     const got = await kubectl(kc, ['get', 'egp']);
     expect(got.code, got.stderr).toBe(0);
-    const [header, ...rows] = got.stdout.trim().split('\n');
+    const [header = '', ...rows] = got.stdout.trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'ENFORCEMENT', 'KILLED', 'VENDORS', 'READY', 'AGE']);
     expect(
       rows
@@ -101,8 +101,8 @@ describe('kubectl', { timeout: 120_000 }, () => {
   it('kubectl keybrake keys new prints a key once and a kubectl patch that adds its hash', async () => {
     const r = await kubectl(kc, ['keybrake', 'keys', 'new', '--id', 'support-2', '--policy', 'refunds']);
     expect(r.code, r.stderr).toBe(0);
-    const key = /^\s+(kb_\S+)$/m.exec(r.stdout)![1];
-    const patch = /kubectl patch egresspolicy refunds -n agents --type json -p '(.*)'$/m.exec(r.stdout)![1];
+    const key = /^\s+(kb_\S+)$/m.exec(r.stdout)![1]!;
+    const patch = /kubectl patch egresspolicy refunds -n agents --type json -p '(.*)'$/m.exec(r.stdout)![1]!;
     const patched = await kubectl(kc, ['patch', 'egresspolicy', 'refunds', '-n', 'agents', '--type', 'json', '-p', patch]);
     expect(patched.code, patched.stderr).toBe(0);
     await eventually(async () => expect(await refund(s1, key, 100)).toEqual({ ok: true }), 30_000, 50);

@@ -56,7 +56,7 @@ function conformance(name: string, store: Store) {
 
     it('reserves all charges or none, reporting the first cap exceeded', async () => {
       const ledger = await open();
-      const [spend, requests] = [keyFor('spend', 'c1'), keyFor('requests', 'c1')].map((k) => `${k}:${randomUUID()}`);
+      const [spend, requests] = [`${keyFor('spend', 'c1')}:${randomUUID()}`, `${keyFor('requests', 'c1')}:${randomUUID()}`];
       await ledger.reserve({ requestId: 'a', charges: [charge(requests, 1, 1)], now: T0, holdMs: HOLD_MS });
       const outcome = await ledger.reserve({
         requestId: 'b',
@@ -100,7 +100,7 @@ function conformance(name: string, store: Store) {
 
     it('commits the actual amount, and a second settle changes nothing', async () => {
       const ledger = await open();
-      const [spend, requests] = [keyFor('spend', 'c2'), keyFor('requests', 'c2')].map((k) => `${k}:${randomUUID()}`);
+      const [spend, requests] = [`${keyFor('spend', 'c2')}:${randomUUID()}`, `${keyFor('requests', 'c2')}:${randomUUID()}`];
       const both = [
         { key: spend, window: DAY },
         { key: requests, window: DAY },

@@ -65,10 +65,10 @@ function reserveInput(requestId: string, credential: string, amount = 4000): Res
 describe('redis ledger', () => {
   it('lets exactly 12 of 200 concurrent $40 reserves through three replicas', async () => {
     const replicas = [await replica(), await replica(), await replica()];
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => replicas[i % 3].reserve(reserveInput(`r${i}`, 'ns/stripe-live/apiKey'))));
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => replicas[i % 3]!.reserve(reserveInput(`r${i}`, 'ns/stripe-live/apiKey'))));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(12);
     const { charges } = reserveInput('x', 'ns/stripe-live/apiKey');
-    expect(await replicas[0].usage(charges, T0)).toEqual([48000, 12]);
+    expect(await replicas[0]!.usage(charges, T0)).toEqual([48000, 12]);
   });
 
   it('keeps every key of a credential in one Cluster slot, each with a TTL', async () => {
@@ -120,7 +120,7 @@ describe('redis ledger', () => {
   it('refuses charge keys that span two hash slots', async () => {
     const ledger = await replica();
     const input = reserveInput('two-slots', 'a');
-    input.charges[1] = { ...input.charges[1], key: '{b}:cap:x:key' };
+    input.charges[1] = { ...input.charges[1]!, key: '{b}:cap:x:key' };
     await expect(ledger.reserve(input)).rejects.toThrow(/hash tag/);
   });
 });

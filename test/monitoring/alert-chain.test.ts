@@ -100,6 +100,7 @@ describe('spend alert → Alertmanager → receiver (real Prometheus and Alertma
       what: 'KeybrakeKilled to fire',
     });
     const [killed] = await prometheus.query('keybrake_killed{reason="alertmanager"}');
+    if (!killed) throw new Error('expected a keybrake_killed{reason="alertmanager"} series');
     expect(killed.metric).toMatchObject({ namespace: 'agents', pod: 'agent-1' });
     expect(killed.value).toBe(1);
     await new Promise((r) => setTimeout(r, 2_500)); // more than group_wait + group_interval

@@ -44,8 +44,9 @@ describe('Alertmanager configuration', () => {
   it('routes keybrake_action="kill" to the receiver with a bearer token file, first and without swallowing the alert', () => {
     const [route] = snippet.route.routes;
     expect(route).toMatchObject({ receiver: 'keybrake-kill', matchers: ['keybrake_action="kill"'], continue: true });
-    expect(route.group_by).toEqual(expect.arrayContaining(['keybrake_policy', 'namespace', 'pod']));
+    expect(route!.group_by).toEqual(expect.arrayContaining(['keybrake_policy', 'namespace', 'pod']));
     const [hook] = snippet.receivers.find((r) => r.name === 'keybrake-kill')!.webhook_configs!;
+    if (!hook) throw new Error('expected a webhook config on the keybrake-kill receiver');
     expect(hook.url).toMatch(/\/alertmanager$/);
     expect(hook.http_config).toEqual({ authorization: { type: 'Bearer', credentials_file: expect.stringMatching(/keybrake-admin\/alertmanager-token$/) } });
   });

@@ -43,7 +43,7 @@ describe('Grafana dashboard', () => {
     const dashboard = await loadDashboard();
     const exported = new Set(parseExposition(await populatedMetrics().metricsText()).map((s) => s.name));
     const fromPanels = allPanels(dashboard.panels).flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr)));
-    const fromVariables = dashboard.templating.list.flatMap((v) => [...(v.definition ?? '').matchAll(/label_values\(([a-zA-Z_:][\w:]*)/g)].map((m) => m[1]));
+    const fromVariables = dashboard.templating.list.flatMap((v) => [...(v.definition ?? '').matchAll(/label_values\(([a-zA-Z_:][\w:]*)/g)].map((m) => m[1]!));
     const used = new Set([...fromPanels, ...fromVariables]);
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((n) => !exported.has(n))).toEqual([]);

@@ -39,7 +39,7 @@ export function populatedMetrics(): ProxyMetrics {
   m.recordRequest({ vendor: 'stripe', policy: 'support-refunds', operation: 'charges.create', decision: 'allowed', bodyBytes: 120, upstreamSeconds: 0.08 });
   m.recordRequest({ vendor: 'stripe', policy: 'support-refunds', operation: 'refunds.create', decision: 'denied', bodyBytes: 90 });
   m.recordSpend('stripe', 'support-refunds', 'usd', 4_000);
-  m.setCapUsage(stripe, stripe.caps[0], 48_000);
+  m.setCapUsage(stripe, stripe.caps[0]!, 48_000);
   m.setKilled('alertmanager');
   m.policyReloadFailed();
   m.ledgerError();

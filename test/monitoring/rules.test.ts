@@ -74,7 +74,7 @@ describe('Prometheus alerting rules', () => {
     const doc = await fs.readFile(path.resolve(import.meta.dirname, '../../docs/monitoring.md'), 'utf8');
     const anchors = new Set(
       [...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
-        m[1]
+        m[1]!
           .trim()
           .toLowerCase()
           .replace(/[^a-z0-9 -]/g, '')
@@ -85,7 +85,7 @@ describe('Prometheus alerting rules', () => {
     for (const r of rules) {
       const url = r.annotations?.runbook_url ?? '';
       expect(url, r.alert).toMatch(/^https:\/\/github\.com\/keybrake\/keybrake\/blob\/main\/docs\/monitoring\.md#/);
-      expect(anchors.has(url.split('#')[1]), `${r.alert}: no heading for ${url}`).toBe(true);
+      expect(anchors.has(url.split('#')[1] ?? ''), `${r.alert}: no heading for ${url}`).toBe(true);
     }
     expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['KeybrakeProxyDown', 'KeybrakeProxyAbsent']));
   });

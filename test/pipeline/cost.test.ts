@@ -25,7 +25,7 @@ describe('cost step', () => {
     expect(await estimateCost(ctx, services)).toBeUndefined();
     expect(ctx.amount).toEqual({ amount: 7500, currency: 'usd' });
     expect(services.lookups).toHaveLength(1);
-    const [lookup] = services.lookups;
+    const lookup = services.lookups[0]!;
     expect(lookup).toMatchObject({ host: 'api.stripe.com', path: '/v1/charges/ch_1' });
     expect(lookup.headers).toMatchObject({ authorization: `Bearer ${REAL_KEY}`, 'stripe-account': 'acct_9', 'stripe-version': '2025-01-27.acacia' });
     expect(Object.keys(lookup.headers)).not.toContain('idempotency-key');

@@ -59,7 +59,7 @@ describe('loop brake', () => {
     const services = testServices();
     const calls = Array.from({ length: 4 }, () => stripeCall(stripe, { path: '/v1/refunds', form: REFUND }));
     for (const ctx of calls) expect(await loopBrake(ctx, services)).toBeUndefined();
-    expect(calls[3].dryrunDenials.map((d) => d.code)).toEqual(['keybrake_loop_brake']);
+    expect(calls[3]!.dryrunDenials.map((d) => d.code)).toEqual(['keybrake_loop_brake']);
   });
 
   it('fails closed for a refund when the ledger cannot count', async () => {

@@ -101,7 +101,7 @@ describe('reserve step', () => {
     const ctx = charge(stripe, 4000);
     expect(await costAndReserve(ctx, services)).toBeUndefined();
     expect(ctx.dryrunDenials).toHaveLength(1);
-    expect(ctx.dryrunDenials[0].message).toMatch(/^cap 24h stripe spend: \$40\.00 used \+ \$40\.00 requested > \$50\.00 limit/);
+    expect(ctx.dryrunDenials[0]!.message).toMatch(/^cap 24h stripe spend: \$40\.00 used \+ \$40\.00 requested > \$50\.00 limit/);
     expect(held(ctx)).toBe(true); // it will be forwarded, so it is counted
     expect(await used(stripe, services)).toEqual([8000]);
   });

@@ -136,8 +136,8 @@ describe('LeafMinter policy', () => {
     const { caNotAfter, leaves } = minter.expiry();
     expect(caNotAfter).toEqual(ca.notAfter);
     expect(leaves).toHaveLength(1);
-    expect(leaves[0].host).toBe('api.stripe.com');
-    expect(Math.abs(leaves[0].notAfter.getTime() - (now + 3 * DAY_MS))).toBeLessThan(1000);
+    expect(leaves[0]!.host).toBe('api.stripe.com');
+    expect(Math.abs(leaves[0]!.notAfter.getTime() - (now + 3 * DAY_MS))).toBeLessThan(1000);
 
     now += 1.9 * DAY_MS;
     await minter.contextFor('api.stripe.com');
@@ -146,7 +146,7 @@ describe('LeafMinter policy', () => {
     now += 0.2 * DAY_MS;
     await minter.contextFor('api.stripe.com');
     expect(minter.mintCount).toBe(2);
-    expect(minter.expiry().leaves[0].notAfter.getTime()).toBeGreaterThan(leaves[0].notAfter.getTime());
+    expect(minter.expiry().leaves[0]!.notAfter.getTime()).toBeGreaterThan(leaves[0]!.notAfter.getTime());
   });
 
   it('renews idle leaves that are due when asked, and only those', () => {
@@ -166,7 +166,7 @@ describe('LeafMinter policy', () => {
     let now = ca.notAfter.getTime() - DAY_MS;
     const minter = new LeafMinter(ca, { clock: () => now });
     minter.premint(['api.stripe.com']);
-    expect(minter.expiry().leaves[0].notAfter.getTime()).toBeLessThanOrEqual(ca.notAfter.getTime());
+    expect(minter.expiry().leaves[0]!.notAfter.getTime()).toBeLessThanOrEqual(ca.notAfter.getTime());
     now = ca.notAfter.getTime() + 1;
     await expect(minter.contextFor('api.twilio.com')).rejects.toThrow(/expired/);
   });
@@ -185,7 +185,7 @@ describe('LeafMinter policy', () => {
         run(i);
         times.push(performance.now() - start);
       }
-      return times.sort((a, b) => a - b)[100].toFixed(3);
+      return times.sort((a, b) => a - b)[100]!.toFixed(3);
     };
     const key = createLeafKey();
     const validity = { notBefore: new Date(), notAfter: new Date(Date.now() + DAY_MS) };

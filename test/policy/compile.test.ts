@@ -56,7 +56,7 @@ describe('compilePolicies', () => {
 
   it('names calendar and unit caps and compiles their windows', () => {
     const doc = basePolicy();
-    doc.spec.vendors[0].caps = [
+    doc.spec.vendors[0]!.caps = [
       { window: 'day', timeZone: 'Europe/Paris', maxUnits: { count: 500, unit: 'emails' }, operations: ['charges.create'], per: 'run' },
       { window: 'month', maxSpend: { amount: '10000', currency: 'jpy' }, name: 'monthly yen' },
     ];
@@ -67,7 +67,7 @@ describe('compilePolicies', () => {
       limit: { kind: 'units', count: 500, unit: 'emails' },
       per: 'run',
     });
-    expect([...units.operations!]).toEqual(['charges.create']);
+    expect([...units!.operations!]).toEqual(['charges.create']);
     expect(yen).toMatchObject({
       name: 'monthly yen',
       window: { kind: 'calendar', unit: 'month', timeZone: 'UTC' },
@@ -78,9 +78,9 @@ describe('compilePolicies', () => {
   it('keeps cap ids stable while the cap definition is unchanged', () => {
     const before = capIds(basePolicy());
     const unrelated = basePolicy();
-    unrelated.spec.vendors[0].rules!.push({ name: 'charges', allow: ['charges.create'] });
-    unrelated.spec.vendors[0].caps![1].maxRequests = 60;
-    unrelated.spec.vendors[0].caps![0].maxSpend = { amount: '500', currency: 'usd' }; // same limit, written differently
+    unrelated.spec.vendors[0]!.rules!.push({ name: 'charges', allow: ['charges.create'] });
+    unrelated.spec.vendors[0]!.caps![1]!.maxRequests = 60;
+    unrelated.spec.vendors[0]!.caps![0]!.maxSpend = { amount: '500', currency: 'usd' }; // same limit, written differently
     const after = capIds(unrelated);
     expect(after[0]).toBe(before[0]);
     expect(after[1]).not.toBe(before[1]);
@@ -90,11 +90,11 @@ describe('compilePolicies', () => {
   it('gives a cap a new id when its window, limit, scope or owner changes', () => {
     const base = capIds(basePolicy())[0];
     const variants: Array<(p: EgressPolicy) => void> = [
-      (p) => (p.spec.vendors[0].caps![0].window = '1h'),
-      (p) => (p.spec.vendors[0].caps![0].maxSpend!.amount = '600.00'),
-      (p) => (p.spec.vendors[0].caps![0].maxSpend = { amount: '500.00', currency: 'eur' }),
-      (p) => (p.spec.vendors[0].caps![0].per = 'run'),
-      (p) => (p.spec.vendors[0].caps![0].operations = ['refunds.create']),
+      (p) => (p.spec.vendors[0]!.caps![0]!.window = '1h'),
+      (p) => (p.spec.vendors[0]!.caps![0]!.maxSpend!.amount = '600.00'),
+      (p) => (p.spec.vendors[0]!.caps![0]!.maxSpend = { amount: '500.00', currency: 'eur' }),
+      (p) => (p.spec.vendors[0]!.caps![0]!.per = 'run'),
+      (p) => (p.spec.vendors[0]!.caps![0]!.operations = ['refunds.create']),
       (p) => (p.metadata.name = 'other-policy'),
       (p) => (p.metadata.namespace = 'other-ns'),
     ];
@@ -108,9 +108,9 @@ describe('compilePolicies', () => {
 
   it('ignores the order of cap operations in the id', () => {
     const a = basePolicy();
-    a.spec.vendors[0].caps![0].operations = ['refunds.create', 'charges.create'];
+    a.spec.vendors[0]!.caps![0]!.operations = ['refunds.create', 'charges.create'];
     const b = basePolicy();
-    b.spec.vendors[0].caps![0].operations = ['charges.create', 'refunds.create'];
+    b.spec.vendors[0]!.caps![0]!.operations = ['charges.create', 'refunds.create'];
     expect(capIds(a)[0]).toBe(capIds(b)[0]);
   });
 
@@ -120,7 +120,7 @@ describe('compilePolicies', () => {
     const reordered = { spec, metadata: { namespace: metadata.namespace, name: metadata.name }, kind, apiVersion };
     expect(compile([reordered]).hash).toBe(a);
     const changed = basePolicy();
-    changed.spec.vendors[0].caps![1].maxRequests = 31;
+    changed.spec.vendors[0]!.caps![1]!.maxRequests = 31;
     expect(compile([changed]).hash).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -147,14 +147,14 @@ describe('compilePolicies', () => {
 
   it('maps overridden hosts, lowercased, to their vendor entry', () => {
     const doc = basePolicy();
-    doc.spec.vendors[0].hosts = ['eu.fakepay.test'];
+    doc.spec.vendors[0]!.hosts = ['eu.fakepay.test'];
     const policy = compile([doc]);
     expect([...policy.byHost.keys()]).toEqual(['eu.fakepay.test']);
   });
 
   it('throws a PolicyError with every problem, host conflicts included', () => {
     const broken = basePolicy('second');
-    broken.spec.vendors[0].rules![0].allow = ['refund.create'];
+    broken.spec.vendors[0]!.rules![0]!.allow = ['refund.create'];
     let error: unknown;
     try {
       compile([basePolicy(), broken]);

@@ -33,11 +33,11 @@ afterAll(async () => {
 /** The example policy as YAML, with a per-minute request cap of `perMinute`. */
 function policyYaml(perMinute: number): string {
   const doc = basePolicy();
-  doc.spec.vendors[0].caps![1].maxRequests = perMinute;
+  doc.spec.vendors[0]!.caps![1]!.maxRequests = perMinute;
   return stringify(doc);
 }
 
-const requestCap = (p: CompiledPolicy) => p.byHost.get('api.fakepay.test')!.caps[1].limit;
+const requestCap = (p: CompiledPolicy) => p.byHost.get('api.fakepay.test')!.caps[1]!.limit;
 
 /** Starts a source on a fresh file and records what it reports. */
 async function started(text: string) {

@@ -36,7 +36,7 @@ function refragment(record: Buffer, sizes: number[]): Buffer {
   let handshake = record.subarray(5);
   const records: Buffer[] = [];
   for (let i = 0; handshake.length > 0; i++) {
-    const size = Math.min(sizes[i % sizes.length], handshake.length);
+    const size = Math.min(sizes[i % sizes.length]!, handshake.length);
     const header = Buffer.from([0x16, 0x03, 0x01, 0, 0]);
     header.writeUInt16BE(size, 3);
     records.push(header, handshake.subarray(0, size));
@@ -124,7 +124,7 @@ describe('parseClientHello on real client hellos', () => {
     const hello = await captureClientHello({ servername: 'api.stripe.com', ALPNProtocols: ['http/1.1'] });
     for (let i = 0; i < hello.length; i++) {
       expect(parseClientHello(hello.subarray(0, i)).kind).toBe('need-more');
-      for (const value of [0x00, 0xff, hello[i] ^ 0x01]) {
+      for (const value of [0x00, 0xff, hello[i]! ^ 0x01]) {
         const corrupt = Buffer.from(hello);
         corrupt[i] = value;
         expect(['need-more', 'not-tls', 'hello']).toContain(parseClientHello(corrupt).kind);

@@ -11,8 +11,9 @@ export function extractSnippets(markdown: string): Snippet[] {
   const out: Snippet[] = [];
   const re = /<!-- readme-test: ([^>]*?) -->\s*\n```(\w*)\n([\s\S]*?)\n```/g;
   for (const m of markdown.matchAll(re)) {
-    const [name, ...args] = m[1].trim().split(/\s+/);
-    out.push({ name, args, lang: m[2], code: m[3] });
+    const [, header = '', lang = '', code = ''] = m; // all three groups take part in every match
+    const [name = '', ...args] = header.trim().split(/\s+/);
+    out.push({ name, args, lang, code });
   }
   return out;
 }

@@ -98,7 +98,12 @@ function startProxy(command: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const [stripe, twilio, resend, postmark] = await Promise.all([stripeHandler, twilioHandler, resendHandler, postmarkHandler].map((h) => startFakeVendor(h)));
+  const [stripe, twilio, resend, postmark] = await Promise.all([
+    startFakeVendor(stripeHandler),
+    startFakeVendor(twilioHandler),
+    startFakeVendor(resendHandler),
+    startFakeVendor(postmarkHandler),
+  ]);
   fakes = { stripe, twilio, resend, postmark };
   ports = { data: await freePort(), admin: await freePort() };
   // A scratch copy of the repository as a user has it after `npm ci && npm run build`.
@@ -128,6 +133,7 @@ async function runClient(s: Snippet): Promise<string> {
   const [, file, ...envAssignments] = s.args;
   const prefix = envAssignments.join(' ');
   if (s.lang === 'sh') return (await sh(`${exports}\n${s.code}`)).stdout;
+  if (file === undefined) throw new Error(`readme-test ${s.name} ${s.lang}: no file name after the snippet's name`);
   fs.writeFileSync(path.join(dir, file), s.code);
   const runner = s.lang === 'python' ? 'python3' : 'node';
   return (await sh(`${exports}\n${prefix} ${runner} ${file}`)).stdout;
@@ -161,7 +167,7 @@ describe('README', () => {
       ['twilio-live/credential', REAL.twilio],
       ['resend-live/apiKey', REAL.resend],
       ['postmark-live/serverToken', REAL.postmark],
-    ]) {
+    ] as const) {
       fs.mkdirSync(path.join(dir, 'secrets', path.dirname(ref)), { recursive: true });
       fs.writeFileSync(path.join(dir, 'secrets', ref), value);
     }
@@ -191,7 +197,7 @@ describe('README', () => {
     expect(await runClient(snippet('client', 'twilio'))).toMatch(/^SM\w+$/m);
     const got = seenBy(fakes.twilio, before);
     expect(got).toHaveLength(1);
-    expect(got[0].headers.authorization).toBe(`Basic ${Buffer.from(REAL.twilio).toString('base64')}`);
+    expect(got[0]!.headers.authorization).toBe(`Basic ${Buffer.from(REAL.twilio).toString('base64')}`);
   });
 
   it('resend snippet', async () => {
@@ -220,6 +226,7 @@ describe('README', () => {
 
   it('operator commands run as written: status, kill, revive, audit', async () => {
     const [status, kill, revive, audit] = commands(snippet('operate').code);
+    if (!status || !kill || !revive || !audit) throw new Error('expected four operator commands in the README: status, kill, revive, audit');
     expect((await sh(status)).stdout).toMatch(/^READY\s+yes$/m);
     await sh(kill);
     expect((await sh(status)).stdout).toMatch(/^KILLED\s+yes, by api .*refund loop on ticket T-1001$/m);

@@ -151,14 +151,14 @@ describe('Restricted Key picker page (file URL, network blocked)', () => {
   it('text has at least 4.5:1 contrast against its background (WCAG AA), pair warnings included', async () => {
     const low = await page.evaluate(() => {
       const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-      const lum = ([r, g, b]: number[]) => {
+      const lum = ([r = 0, g = 0, b = 0]: number[]) => {
         const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
         return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
       };
       const background = (el: Element | null): number[] => {
         for (; el; el = el.parentElement) {
           const c = rgb(getComputedStyle(el).backgroundColor);
-          if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+          if (c.length === 3 || (c.length === 4 && (c[3] ?? 0) > 0)) return c.slice(0, 3);
         }
         return [255, 255, 255];
       };

@@ -35,7 +35,7 @@ describe('generated EgressPolicy', () => {
     const docs = parsePolicyYaml(r.policyYaml!, `scope ${id}`);
     expect(docs).toEqual([r.policy]);
     expect(validatePolicies(docs)).toEqual([]);
-    const rules = docs[0].spec.vendors[0].rules!;
+    const rules = docs[0]!.spec.vendors[0]!.rules!;
     expect(rules.flatMap((x) => x.allow).sort()).toEqual(operationsOf(USE_CASES.find((u) => u.id === id)!).sort());
   });
 
@@ -43,8 +43,8 @@ describe('generated EgressPolicy', () => {
     const r = report(USE_CASES.map((u) => u.id));
     const docs = parsePolicyYaml(r.policyYaml!, 'scope all');
     expect(validatePolicies(docs)).toEqual([]);
-    expect(docs[0].metadata.name).toBe('stripe-agent-14-use-cases');
-    expect(docs[0].spec.vendors[0].caps![0]).toEqual({
+    expect(docs[0]!.metadata.name).toBe('stripe-agent-14-use-cases');
+    expect(docs[0]!.spec.vendors[0]!.caps![0]).toEqual({
       name: 'requests-per-minute',
       window: '1m',
       maxRequests: USE_CASES.reduce((n, u) => n + u.requestsPerMinute, 0),
@@ -52,7 +52,7 @@ describe('generated EgressPolicy', () => {
   });
 
   it('support refunds: refunds capped per day, amount at most 5000, a ticket id required', () => {
-    const entry = report(['support-refunds']).policy!.spec.vendors[0];
+    const entry = report(['support-refunds']).policy!.spec.vendors[0]!;
     expect(entry.rules![0]).toEqual({
       name: 'partial-refunds-on-tickets',
       allow: ['refunds.create'],
@@ -69,9 +69,9 @@ describe('generated EgressPolicy', () => {
 
   it('a read-only use case gets no loop brake; the validator would catch a broken policy', () => {
     const policy = report(['reporting']).policy!;
-    expect(policy.spec.vendors[0].loopBrake).toBeUndefined();
+    expect(policy.spec.vendors[0]!.loopBrake).toBeUndefined();
     const broken = structuredClone(policy);
-    broken.spec.vendors[0].rules![0].allow.push('refunds.creat');
+    broken.spec.vendors[0]!.rules![0]!.allow.push('refunds.creat');
     expect(validatePolicies([broken]).join('\n')).toMatch(/unknown stripe operation "refunds.creat"/);
   });
 });

@@ -125,7 +125,8 @@ it('every use case has a probe', () => {
 
 // One proxy for the file; each use case's policy is swapped in with a live reload (a proxy start costs seconds).
 const IDS = USE_CASES.map((u) => u.id);
-const fx = useStripeProxy((sha) => policyWithKey(IDS[0], sha), { secrets: { [`${SECRET_REF.name}/${SECRET_REF.key}`]: 'rk_test_restricted_0001' } });
+const FIRST = IDS[0]!;
+const fx = useStripeProxy((sha) => policyWithKey(FIRST, sha), { secrets: { [`${SECRET_REF.name}/${SECRET_REF.key}`]: 'rk_test_restricted_0001' } });
 
 async function generation(): Promise<number> {
   const status = (await (await fx.h.admin('/status')).json()) as { policy: { generation: number } };
@@ -134,12 +135,13 @@ async function generation(): Promise<number> {
 
 describe.each(IDS)('proxy running the generated policy for %s', (id) => {
   it('forwards one of its operations with the real key and refuses one outside it', async () => {
-    if (id !== IDS[0]) {
+    if (id !== FIRST) {
       const before = await generation();
       fx.h.writePolicy(policyWithKey(id, fx.agent.sha256));
       await waitForExpect(async () => expect(await generation()).toBeGreaterThan(before));
     }
     const probe = PROBES[id];
+    if (!probe) throw new Error(`no probe for ${id}`);
     const seen = fx.fake.received.length;
     const stripe = stripeViaConnect(fx.key, fx.h.port, fx.h.caPem, { maxNetworkRetries: 0 });
     await probe.allowed(stripe);

@@ -50,7 +50,7 @@ describe('minimal key per use case', () => {
     expect(r.reasons.find((x) => x.axis === 'money')!.points).toBe(20);
     expect(r.reasons.find((x) => x.axis === 'data')!.points).toBe(10);
     expect(r.granularity.map((g) => g.row)).toEqual(['charge']);
-    expect(r.granularity[0].text).toMatch(/creating and capturing charges/);
+    expect(r.granularity[0]!.text).toMatch(/creating and capturing charges/);
   });
 
   it('the order use cases are given in does not change the answer', () => {
@@ -141,6 +141,6 @@ describe('--permissions slugs', () => {
       ['rak_connected_account_write', true],
       ['rak_top_up_read', true],
     ]);
-    expect(r.permissions[0].note).toMatch(/unverified/);
+    expect(r.permissions[0]!.note).toMatch(/unverified/);
   });
 });
