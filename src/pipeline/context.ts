@@ -27,9 +27,21 @@ export interface UpstreamLookup {
   post?(host: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }>;
 }
 
-/** Port for step 10: send a call upstream (the proxy's pools implement it). */
+/**
+ * Port for step 10: send a call upstream (the proxy's pools implement it). The
+ * answer goes to `sink` as it arrives; the promise resolves once it ended, and
+ * rejects on an upstream error, a timeout or an abort (the outcome is unknown).
+ */
 export interface Forwarder {
-  forward(host: string, req: ForwardRequest): Promise<UpstreamResponse>;
+  forward(host: string, req: ForwardRequest, sink: ResponseSink): Promise<void>;
+}
+
+/** Where a forwarded call's answer goes, in order: head once, data per body chunk, end. */
+export interface ResponseSink {
+  head(statusCode: number, headers: Record<string, string | string[] | undefined>): void;
+  /** Returning false pauses the upstream until `resume` is called (backpressure from the agent's socket). */
+  data(chunk: Buffer, resume: () => void): boolean;
+  end(): void;
 }
 
 export interface ForwardRequest {
@@ -38,12 +50,6 @@ export interface ForwardRequest {
   headers: Record<string, string>;
   body: Buffer;
   signal: AbortSignal;
-}
-
-export interface UpstreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Buffer>;
 }
 
 /** The kill switch's state and cut counter, as forward and the cost lookup check them. */

@@ -38,69 +38,110 @@ export class CelMeter {
   }
 }
 
-/** The same value with every nested JS array and Map replaced by a metered CEL list or map. */
-export function meteredView(value: unknown, meter: CelMeter): unknown {
+/** Marks the wrappers as CEL lists and maps (the evaluator tests `symbol in value`); one shared object, not one per wrapper. */
+const MARK = Object.freeze({});
+
+/**
+ * A request value as the evaluator reads it, in one pass: every array a metered
+ * CEL list, every object (or Map) a metered CEL map, every leaf through `leaf`.
+ */
+export function meteredView(value: unknown, meter: CelMeter, leaf: (v: unknown) => unknown = (v) => v): unknown {
   if (Array.isArray(value))
-    return meteredList(
-      value.map((v) => meteredView(v, meter)),
+    return new MeteredList(
+      value.map((v) => meteredView(v, meter, leaf)),
       meter,
     );
   if (value instanceof Map) {
-    return meteredMap(new Map([...value].map(([k, v]) => [k, meteredView(v, meter)])), meter);
+    const entries = new Map<unknown, unknown>();
+    for (const [k, v] of value) entries.set(k, meteredView(v, meter, leaf));
+    return new MeteredMap(entries, meter);
   }
-  return value;
+  if (value !== null && typeof value === 'object') {
+    const entries = new Map<unknown, unknown>();
+    for (const k of Object.keys(value)) entries.set(k, meteredView((value as Record<string, unknown>)[k], meter, leaf));
+    return new MeteredMap(entries, meter);
+  }
+  return leaf(value);
 }
 
-function meteredList(items: unknown[], meter: CelMeter): unknown {
-  const inner = celList(items as never);
-  return {
-    [LIST]: {},
-    get size() {
-      return inner.size;
-    },
-    get: (index: number) => inner.get(index),
-    *values() {
-      for (const v of inner.values()) {
-        meter.charge();
-        yield v;
-      }
-    },
-    [Symbol.iterator](this: { values(): Iterator<unknown> }) {
-      return this.values();
-    },
-  };
+class MeteredList {
+  readonly [LIST] = MARK;
+  readonly #inner: ReturnType<typeof celList>;
+  readonly #meter: CelMeter;
+
+  constructor(items: unknown[], meter: CelMeter) {
+    this.#inner = celList(items as never);
+    this.#meter = meter;
+  }
+
+  get size(): number {
+    return this.#inner.size;
+  }
+
+  get(index: number): unknown {
+    return this.#inner.get(index);
+  }
+
+  *values(): Generator<unknown> {
+    for (const v of this.#inner.values()) {
+      this.#meter.charge();
+      yield v;
+    }
+  }
+
+  [Symbol.iterator](): Iterator<unknown> {
+    return this.values();
+  }
 }
 
-function meteredMap(entries: Map<unknown, unknown>, meter: CelMeter): unknown {
-  const inner = celMap(entries as never);
-  return {
-    [MAP]: {},
-    get size() {
-      return inner.size;
-    },
-    get: (key: unknown) => inner.get(key as never),
-    has: (key: unknown) => inner.has(key as never),
-    forEach: (cb: (value: unknown, key: unknown, map: unknown) => void, thisArg?: unknown) => inner.forEach(cb as never, thisArg),
-    *keys() {
-      for (const k of inner.keys()) {
-        meter.charge();
-        yield k;
-      }
-    },
-    *values() {
-      for (const v of inner.values()) {
-        meter.charge();
-        yield v;
-      }
-    },
-    *entries() {
-      for (const e of inner.entries()) {
-        meter.charge();
-        yield e;
-      }
-    },
-    [Symbol.iterator](this: { entries(): Iterator<unknown> }) {
-      return this.entries();
-    },
-  };
+class MeteredMap {
+  readonly [MAP] = MARK;
+  readonly #inner: ReturnType<typeof celMap>;
+  readonly #meter: CelMeter;
+
+  constructor(entries: Map<unknown, unknown>, meter: CelMeter) {
+    this.#inner = celMap(entries as never);
+    this.#meter = meter;
+  }
+
+  get size(): number {
+    return this.#inner.size;
+  }
+
+  get(key: unknown): unknown {
+    return this.#inner.get(key as never);
+  }
+
+  has(key: unknown): boolean {
+    return this.#inner.has(key as never);
+  }
+
+  forEach(cb: (value: unknown, key: unknown, map: unknown) => void, thisArg?: unknown): void {
+    this.#inner.forEach(cb as never, thisArg);
+  }
+
+  *keys(): Generator<unknown> {
+    for (const k of this.#inner.keys()) {
+      this.#meter.charge();
+      yield k;
+    }
+  }
+
+  *values(): Generator<unknown> {
+    for (const v of this.#inner.values()) {
+      this.#meter.charge();
+      yield v;
+    }
+  }
+
+  *entries(): Generator<unknown> {
+    for (const e of this.#inner.entries()) {
+      this.#meter.charge();
+      yield e;
+    }
+  }
+
+  [Symbol.iterator](): Iterator<unknown> {
+    return this.entries();
+  }
 }

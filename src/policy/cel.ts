@@ -132,17 +132,13 @@ export function celBudgetExceeded(input: RuleInput): boolean {
 
 function buildView(input: RuleInput, meter: CelMeter): CelInput<typeof REQUEST_TYPE> {
   return new Map<string, unknown>([
-    ['body', meteredView(toCel(input.body), meter)],
+    ['body', meteredView(input.body, meter, celLeaf)],
     ['headers', new Map(Object.entries(input.headers))],
     ['path', input.path],
     ['method', input.method],
   ]) as CelInput<typeof REQUEST_TYPE>;
 }
 
-function toCel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toCel);
-  if (value !== null && typeof value === 'object') {
-    return new Map(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
-  }
+function celLeaf(value: unknown): unknown {
   return numericValue(value) ?? value;
 }

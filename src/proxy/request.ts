@@ -41,20 +41,8 @@ export async function readRequest(req: IncomingMessage, host: string, limits: Re
   const declared = Number(headers['content-length'] ?? 0);
   if (declared > limits.maxBody) return tooLarge(limits.maxBody);
   if (!limits.lease.ensure(declared)) return busy(limits);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limits.maxBody) return tooLarge(limits.maxBody);
-      if (!limits.lease.ensure(size)) return busy(limits);
-      chunks.push(chunk);
-    }
-  } catch {
-    // The client closed or reset mid-body, a chunk size did not parse, or a kill cut the socket.
-    return incomplete();
-  }
-  if (!req.complete) return incomplete();
+  const body = await readBody(req, limits);
+  if (!Buffer.isBuffer(body)) return body;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return {
@@ -64,10 +52,46 @@ export async function readRequest(req: IncomingMessage, host: string, limits: Re
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? '' : url.slice(q + 1),
       headers,
-      body: Buffer.concat(chunks, size),
+      body,
     },
   };
 }
+
+/**
+ * The body, read from the stream's events (no async iterator per request). Past
+ * a limit nothing more is kept: the rest is read and dropped (the socket is left
+ * alone, so the client can finish writing and read its refusal). An error or a
+ * close before the end is an incomplete body.
+ */
+function readBody(req: IncomingMessage, limits: ReadLimits): Promise<Buffer | ReadResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (result: Buffer | ReadResult) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onIncomplete);
+      req.off('close', onIncomplete);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxBody) return done(tooLarge(limits.maxBody));
+      if (!limits.lease.ensure(size)) return done(busy(limits));
+      chunks.push(chunk);
+    };
+    // The client closed or reset mid-body, a chunk size did not parse, or a kill cut the socket.
+    const onIncomplete = () => done(incomplete());
+    const onEnd = () => done(req.complete ? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)) : incomplete());
+    req.on('error', ignore); // an error after the read is over must not become an uncaught exception
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onIncomplete);
+    req.on('close', onIncomplete);
+  });
+}
+
+function ignore(): void {}
 
 function refused(refusal: Refusal): ReadResult {
   return { ok: false, closeConnection: true, refusal };

@@ -2,9 +2,13 @@
 // vendor is always verified (system roots, plus an explicit extra CA only when
 // configured, for tests). `--upstream host=https://127.0.0.1:PORT` redirects a
 // host for tests and the demo while keeping SNI and verification for the host.
+// Forwarded calls go through undici's dispatch API with a handler that hands
+// the answer straight to the pipeline's sink: no Readable stream and no async
+// iterator per call (measured: the cheapest of request, stream and dispatch).
+// undici still parses and frames every response: that is a security boundary.
 import tls from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
-import type { ForwardRequest, UpstreamLookup, Forwarder } from '../pipeline/context.ts';
+import type { ForwardRequest, UpstreamLookup, Forwarder, ResponseSink } from '../pipeline/context.ts';
 
 export interface UpstreamOptions {
   /** host → origin (`https://127.0.0.1:8443`). */
@@ -48,13 +52,14 @@ export class Upstreams implements UpstreamLookup, Forwarder {
     return pool;
   }
 
-  forward(host: string, req: ForwardRequest): Promise<Dispatcher.ResponseData> {
-    return this.#pool(host).request({
-      method: req.method as Dispatcher.HttpMethod,
-      path: req.path,
-      headers: req.headers,
-      body: req.body.length > 0 ? req.body : undefined,
-      signal: req.signal,
+  forward(host: string, req: ForwardRequest, sink: ResponseSink): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const handler = new SinkHandler(sink, req.signal, resolve, reject);
+      if (handler.aborted) return reject(req.signal.reason);
+      this.#pool(host).dispatch(
+        { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body.length > 0 ? req.body : undefined },
+        handler,
+      );
     });
   }
 
@@ -94,5 +99,63 @@ export class Upstreams implements UpstreamLookup, Forwarder {
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => {})));
     this.#pools.clear();
+  }
+}
+
+/**
+ * One forwarded call's undici handler. An abort (the kill switch) before the
+ * request is written stops it there, so nothing is sent; after, it cuts the
+ * upstream connection. Informational (1xx) heads are not the answer: skipped.
+ */
+class SinkHandler implements Dispatcher.DispatchHandler {
+  readonly #sink: ResponseSink;
+  readonly #signal: AbortSignal;
+  readonly #resolve: () => void;
+  readonly #reject: (err: Error) => void;
+  #controller?: Dispatcher.DispatchController;
+  #reason?: Error;
+
+  constructor(sink: ResponseSink, signal: AbortSignal, resolve: () => void, reject: (err: Error) => void) {
+    this.#sink = sink;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (signal.aborted) this.#reason = signal.reason as Error;
+    else signal.addEventListener('abort', this.#onAbort);
+  }
+
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  readonly #onAbort = (): void => {
+    this.#reason = this.#signal.reason as Error;
+    this.#controller?.abort(this.#reason);
+  };
+
+  readonly #resume = (): void => this.#controller?.resume();
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#reason) return controller.abort(this.#reason);
+    this.#controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode >= 200) this.#sink.head(statusCode, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#sink.data(chunk, this.#resume)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#sink.end();
+    this.#resolve();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#reject(err);
   }
 }

@@ -3,7 +3,6 @@
 // check runs before the body is parsed: a killed proxy answers even an
 // ambiguous body as killed, and audits it `killed` with its operation.
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../src/pipeline/context.ts';
@@ -44,9 +43,11 @@ async function run(c: { killed: boolean; form: string; early?: Refusal }): Promi
     ...testServices(),
     killState,
     upstreams: {
-      forward: async () => {
+      forward: async (_host, _req, sink) => {
         forwarded++;
-        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from('{"id":"ch_1","object":"charge"}')]) };
+        sink.head(200, { 'content-type': 'application/json' });
+        sink.data(Buffer.from('{"id":"ch_1","object":"charge"}'), () => undefined);
+        sink.end();
       },
     },
     kill: { state: killState, epoch: 0, trackAbort: () => () => undefined },
