@@ -10,7 +10,13 @@
 // Money is exported in the currency's MAJOR units as a float (dollars, not
 // cents): Prometheus' base-unit convention, and what a dashboard shows. The
 // ledger keeps integer minor units; only this export divides.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+//
+// Under `--workers N` each worker keeps its own registry and a scrape of any
+// worker answers for all of them (shareWithCluster): counters and histograms
+// are summed across workers; gauges every worker reads from shared state (cap
+// usage from the one ledger, the kill bit) take the maximum, the policy
+// generation the minimum (a worker behind shows).
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditSinkStats, Decision } from '../audit/record.ts';
 import type { CompiledCap, CompiledPolicy, CompiledVendor } from '../policy/compiled.ts';
 import type { KillSource } from '../kill/kill-switch.ts';
@@ -75,6 +81,8 @@ export class ProxyMetrics {
     help: 'Used / limit for each cap (1 = exhausted), as of the last call charged to it.',
     labelNames: ['policy', 'vendor', 'cap'] as const,
     registers: [this.registry],
+    aggregator: 'max',
+    collect: () => this.#refreshCaps?.(),
   });
 
   readonly #upstreamSeconds = new Histogram({
@@ -97,6 +105,7 @@ export class ProxyMetrics {
     name: 'keybrake_policy_last_reload_success_timestamp_seconds',
     help: 'Unix time the policy in force was loaded.',
     registers: [this.registry],
+    aggregator: 'max',
   });
 
   readonly #bodyBytes = new Histogram({
@@ -112,12 +121,17 @@ export class ProxyMetrics {
     help: '1 while the proxy is killed, on the series of what killed it (api, alertmanager, policy, restart); 0 otherwise.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
+    aggregator: 'max',
+    collect: () => {
+      if (this.#killSource) this.setKilled(this.#killSource());
+    },
   });
 
   readonly #policyGeneration = new Gauge({
     name: 'keybrake_policy_generation',
     help: 'Generation of the policy in force; increments on every successful load.',
     registers: [this.registry],
+    aggregator: 'min',
   });
 
   readonly #policyReloadErrors = new Counter({
@@ -133,6 +147,8 @@ export class ProxyMetrics {
   });
 
   #auditStats: () => Readonly<Record<string, AuditSinkStats>> = () => ({});
+  #refreshCaps: (() => Promise<void>) | undefined;
+  #killSource: (() => KillSource | undefined) | undefined;
   #certificates: (() => CertificateExpiry) | undefined;
   /** Cap-usage series set so far, so a reload can drop caps that no longer exist. */
   readonly #capSeries = new Map<string, { policy: string; vendor: string; cap: string }>();
@@ -149,6 +165,7 @@ export class ProxyMetrics {
       help: 'Always 1; the running keybrake version as a label.',
       labelNames: ['version'] as const,
       registers: [this.registry],
+      aggregator: 'first',
     }).set({ version: VERSION }, 1);
     this.#registerAuditGauges();
     this.#registerCertificateGauge();
@@ -243,6 +260,25 @@ export class ProxyMetrics {
     this.#ledgerErrors.inc();
   }
 
+  /** Cap usage, read from the ledger on every scrape (setCapUsage per cap), not per request. */
+  watchCaps(refresh: () => Promise<void>): void {
+    this.#refreshCaps = refresh;
+  }
+
+  /** What killed the proxy (undefined: alive), read on every scrape. */
+  watchKill(source: () => KillSource | undefined): void {
+    this.#killSource = source;
+  }
+
+  /**
+   * In a `--workers N` worker: answer the primary's requests for this registry,
+   * so that clusterMetrics() on any worker aggregates every worker's.
+   */
+  shareWithCluster(): void {
+    AggregatorRegistry.setRegistries([this.registry]);
+    new AggregatorRegistry(); // installs the worker's listener for the primary's requests
+  }
+
   /** Audit stats by sink name, read on every scrape: nothing is pushed from the request path. */
   watchAudit(stats: () => Readonly<Record<string, AuditSinkStats>>): void {
     this.#auditStats = stats;
@@ -293,6 +329,7 @@ export class ProxyMetrics {
       help: 'notAfter of the CA (kind="ca") and of each minted leaf (kind="leaf", host) as a Unix time.',
       labelNames: ['kind', 'host'] as const,
       registers: [this.registry],
+      aggregator: 'min',
       collect() {
         this.reset();
         const certs = expiry();

@@ -155,6 +155,15 @@ async function startGuarded(
     onCelBudgetExceeded: () => limitMetrics.celBudgetExceeded(),
   };
 
+  // Read at scrape time, not per request: cap usage and the kill bit as they are now.
+  metrics.watchCaps(() => refreshCapUsage(metrics, policy, ledger, services.clock.now(), log));
+  metrics.watchKill(() => {
+    const state = kill.state();
+    return state.killed ? (state.source ?? 'restart') : undefined;
+  });
+  // Under --workers N a scrape of any worker answers for all of them.
+  if (o.peers) metrics.shareWithCluster();
+
   const dataPlane = new DataPlane({
     minter: leafMinter,
     policy: () => policy,
@@ -213,13 +222,7 @@ async function startGuarded(
       return { ok: true, message: 'revived' };
     },
     adminToken: () => secrets.tryRead('keybrake-admin', 'token'),
-    metrics: async () => {
-      // Read at scrape time, not per request: cap usage and the kill bit as they are now.
-      await refreshCapUsage(metrics, policy, ledger, services.clock.now(), log);
-      const state = kill.state();
-      metrics.setKilled(state.killed ? (state.source ?? 'restart') : undefined);
-      return { contentType: metrics.contentType, body: await metrics.metricsText() };
-    },
+    metrics: async () => ({ contentType: metrics.contentType, body: o.peers ? await o.peers.clusterMetrics() : await metrics.metricsText() }),
     shutdown: o.shutdown && {
       token: o.shutdown.token,
       run: () => {

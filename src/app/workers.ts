@@ -6,15 +6,44 @@
 // after it served is started again (it reads the persisted kill state first).
 // What keeps workers consistent: the kill relay; caps in one ledger every
 // worker writes under a lock (SQLite WAL with IMMEDIATE transactions, or Redis);
-// the policy file each worker loads and watches itself.
+// one policy source, here in the primary, whose every policy (documents and
+// generation) is sent to each worker — no worker reads the file or the
+// ConfigMap itself, so no two can number or see a change differently. The
+// primary also aggregates the workers' metrics for whichever one is scraped.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { Envelope } from './peers.ts';
+import { AggregatorRegistry } from 'prom-client';
+import type { CompiledPolicy } from '../policy/compiled.ts';
+import type { EgressPolicy } from '../policy/schema.ts';
+import type { PolicySource } from '../policy/source.ts';
+import type { Envelope, PolicyWire } from './peers.ts';
+import { underFlag } from './startup.ts';
 
 const RESPAWN_DELAY_MS = 1_000;
 
-export async function runWorkers(count: number, log: Logger): Promise<number> {
+export async function runWorkers(count: number, log: Logger, policySource: PolicySource): Promise<number> {
   const workers = new Set<Worker>();
+  let seq = 0;
+  const wireOf = (p: CompiledPolicy): PolicyWire =>
+    p.unloaded !== undefined ? { seq: ++seq, unloaded: p.unloaded } : { seq: ++seq, generation: p.generation, documents: p.documents as EgressPolicy[] };
+  let policy = wireOf(
+    await underFlag('--policy', 'no usable policy', () =>
+      policySource.start(
+        (next) => {
+          policy = wireOf(next);
+          for (const w of workers) if (w.isConnected()) w.send({ kb: 'policy', policy } satisfies Envelope);
+          log.info({ generation: next.generation, hash: next.hash, workers: workers.size }, 'policy reloaded; sent to every worker');
+        },
+        (err) => log.error({ err }, 'policy reload refused; keeping the last good policy'),
+      ),
+    ),
+  );
+  const aggregator = new AggregatorRegistry();
+  const metrics = (w: Worker, id: string) =>
+    aggregator.clusterMetrics().then(
+      (text) => w.isConnected() && w.send({ kb: 'metrics', id, text } satisfies Envelope),
+      (err: Error) => w.isConnected() && w.send({ kb: 'metrics', id, error: err.message } satisfies Envelope),
+    );
   /** Broadcast id → the worker that sent it and the acks still awaited. */
   const relays = new Map<string, { origin: Worker; waiting: Set<Worker> }>();
   let stopping = false;
@@ -45,6 +74,8 @@ export async function runWorkers(count: number, log: Logger): Promise<number> {
           serving = true;
           resolve();
         } else if (m?.kb === 'peer' || m?.kb === 'ack') route(w, m);
+        else if (m?.kb === 'policy?') w.send({ kb: 'policy', policy } satisfies Envelope);
+        else if (m?.kb === 'metrics?') void metrics(w, m.id);
       });
       w.once('exit', (code, signal) => {
         workers.delete(w);
@@ -63,6 +94,7 @@ export async function runWorkers(count: number, log: Logger): Promise<number> {
       return;
     }
     stopping = true;
+    policySource.stop();
     log.info({ signal, workers: workers.size }, 'stopping workers: each drains, flushes and exits');
     for (const w of workers) w.process.kill('SIGTERM');
   };
@@ -73,6 +105,7 @@ export async function runWorkers(count: number, log: Logger): Promise<number> {
     for (let slot = 1; slot <= count; slot++) await fork(slot);
   } catch (err) {
     stopping = true;
+    policySource.stop();
     for (const w of workers) w.process.kill('SIGKILL');
     throw err;
   }

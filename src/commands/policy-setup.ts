@@ -6,6 +6,10 @@ import { PolicyLoader } from '../policy/loader.ts';
 import { FilePolicyFeed, type PolicyLog } from '../policy/file-feed.ts';
 import { FeedPolicySource } from '../policy/source.ts';
 import type { PolicyFeed } from '../policy/feed.ts';
+import type { CompiledPolicy } from '../policy/compiled.ts';
+import type { PolicyWire } from '../app/peers.ts';
+import { compilePolicies } from '../policy/compile.ts';
+import { noPolicyYet } from '../policy/no-policy.ts';
 
 let shared: PolicyValidator | undefined;
 
@@ -31,4 +35,10 @@ export function filePolicySource(file: string, log?: PolicyLog): FeedPolicySourc
     packs: listPacks(),
     requireInitial: true,
   });
+}
+
+/** A `--workers N` worker's copy of the policy the primary loaded: the same documents, compiled under the primary's generation. */
+export function compileRelayedPolicy(wire: PolicyWire): CompiledPolicy {
+  if ('unloaded' in wire) return noPolicyYet(listPacks(), wire.unloaded);
+  return compilePolicies(wire.documents, { validator: registryValidator(), generation: wire.generation });
 }

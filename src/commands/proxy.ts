@@ -162,17 +162,24 @@ async function serve(f: ParsedFlags): Promise<number> {
       }
     : undefined;
   if (workers > 1 && cluster.isPrimary) {
+    // The primary alone reads the policy; every worker gets each policy from it (workers.ts).
     const { runWorkers } = await import('../app/workers.ts');
     try {
-      return await runWorkers(workers, log);
+      return await runWorkers(workers, log, await policySourceFor(f, log));
     } catch (err) {
-      return fail(log, (err as Error).message);
+      return fail(log, startupError(err, checked));
     }
   }
 
   // Loaded here, not at the top: `keybrake proxy --help` must not load the proxy.
-  const [{ startProxy }, { clusterPeers }] = await Promise.all([import('../app/proxy.ts'), import('../app/peers.ts')]);
-  const options = { ...checked, policySource: await policySourceFor(f, log), log, shutdown, peers: clusterPeers() };
+  const [{ startProxy }, { clusterPeers }, { compileRelayedPolicy }] = await Promise.all([
+    import('../app/proxy.ts'),
+    import('../app/peers.ts'),
+    import('./policy-setup.ts'),
+  ]);
+  const peers = clusterPeers();
+  const policySource = peers ? peers.policySource(compileRelayedPolicy) : await policySourceFor(f, log);
+  const options = { ...checked, policySource, log, shutdown, peers };
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
     proxy = await startProxy(options);

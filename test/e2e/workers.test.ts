@@ -1,13 +1,16 @@
 // `keybrake proxy --workers 2`: two processes behind one data-plane port and one
 // admin port share the caps (one SQLite ledger under its write lock) and the
 // kill switch (a kill on whichever worker the admin call reached cuts both).
+// The primary alone reads the policy and sends it to both workers, under one
+// generation; a /metrics scrape of either worker counts both workers' calls.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
 import { rawTls, type RawConnection } from '../helpers/raw-tls.ts';
-import { capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
+import { SPEND_500, capsPolicy, capsProxy, failure, posts, sdk, used } from './caps-fixture.ts';
 import { keybrake } from '../helpers/keybrake-cli.ts';
 import { proxyArgs } from '../helpers/proxy-dir.ts';
 
@@ -19,6 +22,25 @@ const readyWorkers = () => new Set(h.lines.filter((l) => l.msg === 'keybrake pro
 /** Which worker wrote the audit line of each call whose path contains `marker`. */
 const workersFor = (marker: string) =>
   new Set(h.lines.filter((l) => l.msg === 'audit' && String((l.audit as { path: string }).path).includes(marker)).map((l) => l.worker));
+
+/** GET /metrics on a connection of its own, so the cluster may hand it to either worker. */
+const scrape = (): Promise<string> =>
+  new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: h.adminPort, path: '/metrics', agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`/metrics answered ${res.statusCode}: ${text}`))));
+      })
+      .on('error', reject);
+  });
+/** The value of one series in Prometheus text (labels as written, in their order). */
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+const CHARGES = 'keybrake_requests_total{vendor="stripe",policy="capped-charges",operation="charges.create",decision=';
 
 beforeAll(async () => {
   fake = await startFakeVendor(stripeHandler);
@@ -48,6 +70,28 @@ describe('keybrake proxy --workers 2', () => {
     await eventually(() => expect(h.auditLines().filter((a) => a.operation === 'charges.create')).toHaveLength(200));
     expect(workersFor('/v1/charges')).toEqual(new Set([1, 2]));
     expect(await used(h)).toBe(48000);
+  });
+
+  it('/metrics on either worker counts the calls of both, once each; shared gauges are not doubled', async () => {
+    // Scrapes on connections of their own land on both workers; each answers for the pair.
+    for (let i = 0; i < 4; i++) {
+      const text = await scrape();
+      expect(sample(text, `${CHARGES}"allowed"}`)).toBe(12);
+      expect(sample(text, `${CHARGES}"denied"}`)).toBe(188);
+      expect(sample(text, 'keybrake_cap_usage_ratio{policy="capped-charges",vendor="stripe",cap="24h stripe spend"}')).toBeCloseTo(480 / 500);
+      expect(sample(text, 'keybrake_policy_generation')).toBe(1);
+      expect(sample(text, 'keybrake_killed{reason="api"}')).toBe(0);
+    }
+  });
+
+  it('a policy edit is read by the primary and reaches both workers under the same generation', async () => {
+    h.writePolicy(capsPolicy(agent.sha256, { caps: [SPEND_500.replace('500.00', '600.00')] }));
+    const reloaded = () => h.lines.filter((l) => l.msg === 'policy reloaded' && l.generation === 2);
+    await eventually(() => expect(new Set(reloaded().map((l) => l.worker))).toEqual(new Set([1, 2])), 20_000);
+    // One reader: the primary logged it once and sent it on; the workers compiled what it sent.
+    expect(h.lines.filter((l) => l.msg === 'policy reloaded; sent to every worker' && l.generation === 2)).toHaveLength(1);
+    expect(new Set(reloaded().map((l) => l.hash)).size).toBe(1);
+    for (let i = 0; i < 4; i++) expect(sample(await scrape(), 'keybrake_policy_generation')).toBe(2);
   });
 
   it('a kill on the admin port closes the open connections of both workers and refuses new calls', async () => {
