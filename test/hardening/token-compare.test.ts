@@ -19,6 +19,9 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...real, default: { ...real, timingSafeEqual }, timingSafeEqual };
 });
 
+// Test files share a worker's module cache: evaluate the admin modules afresh so
+// they bind the mocked crypto above.
+vi.resetModules();
 const { createAdminServer, listen } = await import('../../src/admin/server.ts');
 const { handleAlertmanager } = await import('../../src/admin/alertmanager.ts');
 

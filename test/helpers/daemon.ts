@@ -2,6 +2,7 @@
 // for its config and storage, a free loopback port, ready when its /-/ready
 // answers 200, stopped and cleaned up by stop(). Logs are kept (the last
 // lines) so a failure can say why the server did not come up.
+import crypto from 'node:crypto';
 import { GiveUp, waitFor } from './wait.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -32,12 +33,24 @@ export interface DaemonSpec {
 const LOG_LINES = 200;
 const PORT_ATTEMPTS = 3;
 
+/**
+ * A port free now, for a server started later (and perhaps stopped and restarted on it).
+ * Drawn from 20000-31999, outside the kernel's ephemeral range (32768-60999) where every port-0 listener
+ * and outgoing connection on the machine takes its ports: a server stopped mid-test keeps
+ * its port until it comes back.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 20_000 + crypto.randomInt(12_000); // clear of keybrake's own 17xxx defaults too
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
 }
 
 export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {

@@ -76,7 +76,11 @@ export async function startPostgres(database = 'keybrake_test'): Promise<TestPos
 
   let running = false;
   const start = async (): Promise<void> => {
-    await asServiceUser('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '30', 'start']);
+    // -t is a hang guard: on a loaded machine crash recovery can take a while.
+    await asServiceUser('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '120', 'start']).catch(async (err: Error) => {
+      const log = await fs.readFile(logFile, 'utf8').catch(() => '');
+      throw new Error(`${err.message}\nserver log (last lines):\n${log.split('\n').slice(-15).join('\n')}`, { cause: err });
+    });
     running = true;
   };
   const stop = async (): Promise<void> => {
