@@ -68,10 +68,11 @@ function readFrom(file: string, offset: number): string {
 export function gcSummary(stdout: string, requests: number): string {
   const kinds = new Map<string, { count: number; ms: number }>();
   for (const m of stdout.matchAll(/ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep)\b[^\n]*? MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/g)) {
-    const k = kinds.get(m[1]) ?? { count: 0, ms: 0 };
+    const [, kind = '', ms] = m; // both groups take part in every match
+    const k = kinds.get(kind) ?? { count: 0, ms: 0 };
     k.count++;
-    k.ms += Number(m[2]);
-    kinds.set(m[1], k);
+    k.ms += Number(ms);
+    kinds.set(kind, k);
   }
   const total = [...kinds.values()].reduce((a, k) => a + k.ms, 0);
   const parts = [...kinds].map(([name, k]) => `${k.count} ${name} (${k.ms.toFixed(0)} ms)`);

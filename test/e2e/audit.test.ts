@@ -29,7 +29,7 @@ const POLICY = 'stripe-audit.yaml';
 /** That second Stripe host, governed by the dry-run policy. */
 const TRIAL_HOST = policyFixtureDocs(POLICY)[1]!.spec.vendors[0]!.hosts![0]!;
 /** Luhn-valid test card numbers the agent leaks into paths, metadata and keys. */
-const CARDS = ['4242424242424242', '4111111111111111', '5555555555554444'];
+const CARDS = ['4242424242424242', '4111111111111111', '5555555555554444'] as const;
 const MASKED = CARDS.map((c) => `${'*'.repeat(12)}${c.slice(-4)}`);
 const spaced = (card: string) => card.replace(/(\d{4})(?=\d)/g, '$1 ');
 
