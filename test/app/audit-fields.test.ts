@@ -8,10 +8,11 @@ import { openSqlConn } from '../../src/audit/sql-conn.ts';
 import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
-import { stripeDoc, REAL_STRIPE_KEY } from '../e2e/policies.ts';
+import { SPEND_500, stripeDoc } from '../e2e/policies.ts';
 
 // Assembled at run time so no card-shaped literal sits in the source.
 const CARD = ['4242', '4242', '4242', '4242'].join('');
@@ -22,15 +23,11 @@ let h: Harness;
 const agent = agentKey();
 beforeAll(async () => {
   [fake, pg] = await Promise.all([startFakeVendor(stripeHandler), startPostgres('keybrake_ops_audit')]);
-  h = await startHarness({
-    policyYaml: stripeDoc(agent.sha256, {
-      caps: ['{window: 24h, maxSpend: {amount: "500.00", currency: usd}}'],
-      rules: '        - {name: small-charges, allow: [charges.create], where: {amount: {max: 5000}}}\n        - {name: reads, allow: [customers.list]}\n',
-    }),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-    args: ['--audit', pg.url],
+  const policy = stripeDoc(agent.sha256, {
+    caps: [SPEND_500],
+    rules: '        - {name: small-charges, allow: [charges.create], where: {amount: {max: 5000}}}\n        - {name: reads, allow: [customers.list]}\n',
   });
+  h = await startStripeHarness(fake, policy, { args: ['--audit', pg.url] });
 });
 afterAll(async () => {
   await h?.cleanup();

@@ -7,8 +7,9 @@ import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { stripeDoc, stripePolicy, REAL_STRIPE_KEY } from '../e2e/policies.ts';
+import { SPEND_500, stripeDoc, stripePolicy, REAL_STRIPE_KEY } from '../e2e/policies.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 
 interface Readyz {
   ready: boolean;
@@ -57,15 +58,11 @@ describe('the Redis ledger going down', () => {
   let h: Harness;
   beforeAll(async () => {
     redis = await startRedis();
-    h = await startHarness({
-      policyYaml: stripeDoc(agent.sha256, {
-        caps: ['{window: 24h, maxSpend: {amount: "500.00", currency: usd}}'],
-        rules: '        - {name: charges, allow: [charges.create], where: {amount: {max: 5000}}}\n',
-      }),
-      upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-      secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-      args: ['--ledger', redis.url],
+    const policy = stripeDoc(agent.sha256, {
+      caps: [SPEND_500],
+      rules: '        - {name: charges, allow: [charges.create], where: {amount: {max: 5000}}}\n',
     });
+    h = await startStripeHarness(fake, policy, { args: ['--ledger', redis.url] });
   });
   afterAll(async () => {
     await h?.cleanup();

@@ -7,9 +7,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
-import { stripePolicy, REAL_STRIPE_KEY } from '../e2e/policies.ts';
+import { stripePolicy } from '../e2e/policies.ts';
 
 let fake: FakeVendor;
 beforeAll(async () => {
@@ -22,10 +23,7 @@ const started: Harness[] = [];
 afterAll(() => Promise.all(started.map((h) => h.cleanup())));
 
 async function proxy(args: string[] = []): Promise<Harness> {
-  const h = await startHarness({
-    policyYaml: stripePolicy(agent.sha256),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
+  const h = await startStripeHarness(fake, stripePolicy(agent.sha256), {
     args,
     process: true, // signals and the exit code are what these tests are about
   });

@@ -10,12 +10,12 @@
 // The double runs in this process, so its work shares the clock's event loop;
 // on a loaded machine every figure here is an upper bound.
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { startCluster, startControllerProcess, startSidecar, type Cluster, type Sidecar } from '../helpers/k8s-cluster.ts';
 import { agentKey } from '../helpers/proxy-harness.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { policyObject } from '../k8s/policies.ts';
+import { heldCall } from '../k8s/sidecar-calls.ts';
 import { percentile } from './stats.ts';
 
 const SIDECARS = 5;
@@ -48,25 +48,7 @@ function edit(c: Cluster, mutate: (o: Record<string, any>) => void): void {
 
 /** One held agent call per sidecar; resolves with the time the last client socket closed. */
 function heldCalls(sidecars: Sidecar[]): Promise<number> {
-  return Promise.all(
-    sidecars.map(
-      (sc) =>
-        new Promise<number>((resolve) => {
-          const req = https.request({
-            host: '127.0.0.1',
-            port: sc.port,
-            servername: 'api.stripe.com',
-            ca: sc.caPem,
-            method: 'GET',
-            path: '/v1/customers',
-            headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}` },
-          });
-          req.on('socket', (s) => s.once('close', () => resolve(performance.now())));
-          req.on('error', () => {});
-          req.end();
-        }),
-    ),
-  ).then((times) => Math.max(...times));
+  return Promise.all(sidecars.map((sc) => heldCall(sc, agent.key))).then((times) => Math.max(...times));
 }
 
 async function killTrial(c: Cluster, sidecars: Sidecar[], fire: () => Promise<unknown>): Promise<number> {

@@ -3,9 +3,10 @@
 // refusal an SDK call ends in and the usage /status reports.
 import Stripe from 'stripe';
 import type { FakeVendor } from '../helpers/fake-vendor.ts';
-import { startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import type { Harness } from '../helpers/proxy-harness.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 import { stripeTransparent } from '../helpers/stripe-client.ts';
-import { REAL_STRIPE_KEY, stripeDoc } from './policies.ts';
+import { SPEND_500, stripeDoc } from './policies.ts';
 
 export interface CapsPolicyOptions {
   /** YAML flow mappings, one per cap. */
@@ -14,7 +15,7 @@ export interface CapsPolicyOptions {
   loopBrake?: string;
 }
 
-export const SPEND_500 = '{window: 24h, maxSpend: {amount: "500.00", currency: usd}}';
+export { SPEND_500 };
 
 /** Charges, refunds and reads allowed without constraints: only the caps and the brake decide. */
 export function capsPolicy(sha256: string, o: CapsPolicyOptions = {}): string {
@@ -34,13 +35,7 @@ export function capsPolicy(sha256: string, o: CapsPolicyOptions = {}): string {
 
 /** A real proxy in front of `fake`; `args` adds flags (`--ledger redis://…`); `process`: a child process (to crash it). */
 export function capsProxy(fake: FakeVendor, policyYaml: string, args: string[] = [], process = false): Promise<Harness> {
-  return startHarness({
-    process,
-    policyYaml,
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY },
-    args,
-  });
+  return startStripeHarness(fake, policyYaml, { process, args });
 }
 
 /** The SDK as an agent configures it, with no retries so every refusal is seen once. */

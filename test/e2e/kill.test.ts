@@ -8,10 +8,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import Stripe from 'stripe';
 import { startFakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, type Harness } from '../helpers/proxy-harness.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 import { stripeViaConnect } from '../helpers/stripe-client.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { REAL_STRIPE_KEY, stripePolicy } from './policies.ts';
+import { stripePolicy } from './policies.ts';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 const REASON = 'runaway refunds loop';
@@ -20,12 +21,7 @@ const REASON = 'runaway refunds loop';
 async function killable(process = false) {
   const fake = await startFakeVendor(stripeHandler);
   const agent = agentKey();
-  const h = await startHarness({
-    process,
-    policyYaml: stripePolicy(agent.sha256),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, 'keybrake-admin/token': ADMIN_TOKEN },
-  });
+  const h = await startStripeHarness(fake, stripePolicy(agent.sha256), { process, secrets: { 'keybrake-admin/token': ADMIN_TOKEN } });
   onTestFinished(async () => {
     fake.release();
     await h.cleanup();

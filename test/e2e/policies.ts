@@ -21,6 +21,9 @@ export interface StripeDocOptions {
   extraRules?: string;
 }
 
+/** The usual spend cap: $500 a rolling day. */
+export const SPEND_500 = '{window: 24h, maxSpend: {amount: "500.00", currency: usd}}';
+
 export function stripeDoc(sha256: string, o: StripeDocOptions = {}): string {
   const doc = policyFixture('stripe-support.yaml');
   doc.metadata.name = o.name ?? doc.metadata.name;

@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCa } from '../../src/pki/ca.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
-import { agentKey, eventually, startHarness, type Harness } from '../helpers/proxy-harness.ts';
+import { agentKey, eventually, type Harness } from '../helpers/proxy-harness.ts';
 import { stripePolicy } from '../e2e/policies.ts';
 import { policyFixtureDocs, policyYaml, withAgentKey } from '../fixtures/policies.ts';
-import { REAL_STRIPE_KEY } from '../helpers/stripe-fixture.ts';
+import { startStripeHarness } from '../helpers/stripe-fixture.ts';
 import { viaProxy } from '../helpers/raw-tls.ts';
 
 const agent = agentKey();
@@ -33,11 +33,9 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'ca', 'ca.crt'), ca.certPem);
   fs.writeFileSync(path.join(dir, 'ca', 'ca.key'), ca.keyPem, { mode: 0o600 });
   fake = await startFakeVendor(stripeHandler);
-  h = await startHarness({
+  h = await startStripeHarness(fake, stripePolicy(agent.sha256), {
     dir,
-    policyYaml: stripePolicy(agent.sha256),
-    upstreams: [{ host: 'api.stripe.com', url: fake.url, caPem: fake.caPem }],
-    secrets: { 'stripe-live/apiKey': REAL_STRIPE_KEY, 'twilio-live/credential': 'AC0123456789abcdef0123456789abcdef:authtoken0123456789' },
+    secrets: { 'twilio-live/credential': 'AC0123456789abcdef0123456789abcdef:authtoken0123456789' },
   });
 });
 

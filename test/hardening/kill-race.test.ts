@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.ts';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
-import { stripeDoc } from '../e2e/policies.ts';
+import { SPEND_500, stripeDoc } from '../e2e/policies.ts';
 import { eventually } from '../helpers/proxy-harness.ts';
 import { viaProxy } from '../helpers/raw-tls.ts';
 
@@ -30,7 +30,7 @@ const RULES = `        - name: charges
         - name: reads
           allow: [customers.list]
 `;
-const fx = useStripeProxy((sha) => stripeDoc(sha, { caps: ['{window: 24h, maxSpend: {amount: "500.00", currency: usd}}'], rules: RULES }), {
+const fx = useStripeProxy((sha) => stripeDoc(sha, { caps: [SPEND_500], rules: RULES }), {
   // The relay's port is known only once beforeAll ran; the getter defers reading it to the proxy's start.
   get args() {
     return ['--ledger', `redis://127.0.0.1:${relay.port}`];

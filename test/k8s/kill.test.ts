@@ -4,14 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import https from 'node:https';
-import { stringify } from 'yaml';
 import { startCluster, startControllerProcess, startSidecar, type Cluster, type ControllerProcess, type Sidecar } from '../helpers/k8s-cluster.ts';
 import { agentKey, eventually } from '../helpers/proxy-harness.ts';
 import { kubectl } from '../helpers/kubectl.ts';
 import { crdPath } from '../helpers/crd.ts';
 import { policyObject } from './policies.ts';
-import { refund, sidecarPolicy } from './sidecar-calls.ts';
+import { policyYaml } from '../fixtures/policies.ts';
+import { heldCall, refund, sidecarPolicy } from './sidecar-calls.ts';
 
 const TOKEN = 'am-token-for-tests-0123456789';
 let c: Cluster;
@@ -29,24 +28,6 @@ async function alert(status: 'firing' | 'resolved', labels: Record<string, strin
     body: JSON.stringify({ version: '4', status, receiver: 'keybrake', alerts: [{ status, labels, annotations: { summary: 'spend tripled in 10m' } }] }),
   });
   return { status: res.status, body: await res.json() };
-}
-
-/** An agent request the fake Stripe holds open; resolves when the client's socket closes. */
-function inflight(sc: Sidecar): Promise<void> {
-  return new Promise((resolve) => {
-    const req = https.request({
-      host: '127.0.0.1',
-      port: sc.port,
-      servername: 'api.stripe.com',
-      ca: sc.caPem,
-      method: 'GET',
-      path: '/v1/customers',
-      headers: { host: 'api.stripe.com', authorization: `Bearer ${agent.key}` },
-    });
-    req.on('socket', (s) => s.once('close', () => resolve()));
-    req.on('error', () => {});
-    req.end();
-  });
 }
 
 beforeAll(async () => {
@@ -77,9 +58,7 @@ describe('kubectl', { timeout: 120_000 }, () => {
     const file = path.join(c.dir, 'refunds.yaml');
     fs.writeFileSync(
       file,
-      stringify(policyObject(agent.sha256, { max: 5000, spec: ['  killed: false'] })) +
-        '---\n' +
-        stringify(policyObject(agent.sha256, { name: 'billing', app: 'billing' })),
+      policyYaml(policyObject(agent.sha256, { max: 5000, spec: ['  killed: false'] }), policyObject(agent.sha256, { name: 'billing', app: 'billing' })),
     );
     const applied = await kubectl(kc, ['apply', '-f', file]);
     expect(applied.code, applied.stderr).toBe(0);
@@ -111,7 +90,7 @@ describe('kubectl', { timeout: 120_000 }, () => {
   it('kubectl keybrake kill policy/NAME cuts in-flight calls in every sidecar running it; revive brings them back', async () => {
     c.fakeStripe.hold();
     const before = c.fakeStripe.received.length;
-    const open = [inflight(s1), inflight(s2)];
+    const open = [heldCall(s1, agent.key), heldCall(s2, agent.key)];
     await c.fakeStripe.waitFor(before + 2); // both calls are upstream, waiting on the vendor
     const r = await kubectl(kc, ['keybrake', 'kill', 'policy/refunds', '--reason', 'runaway refunds']);
     expect(r.code, r.stderr).toBe(0);

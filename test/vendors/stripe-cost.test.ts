@@ -9,6 +9,11 @@ function lookup(e: CostEstimate): { path: string; read: (o: unknown) => unknown 
   return e;
 }
 
+/** What a lookup estimate of POST `path` (with `body`) reserves, given the object it reads. */
+function reserved(path: string, object: unknown, body?: string): unknown {
+  return lookup(estimate('POST', path, body)).read(object);
+}
+
 function reason(e: CostEstimate): string {
   if (e.kind !== 'unknown') throw new Error(`expected unknown, got ${JSON.stringify(e)}`);
   return e.reason;
@@ -68,7 +73,7 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
   });
 
   it('refund with amount takes the amount from the body and the currency from the charge', () => {
-    expect(lookup(estimate('POST', '/v1/refunds', 'charge=ch_1&amount=500')).read({ ...charge, currency: 'JPY' })).toEqual({ amount: 500, currency: 'jpy' });
+    expect(reserved('/v1/refunds', { ...charge, currency: 'JPY' }, 'charge=ch_1&amount=500')).toEqual({ amount: 500, currency: 'jpy' });
   });
 
   it('refund of a PaymentIntent expands its latest charge, else reserves all it received', () => {
@@ -102,10 +107,7 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
     const e = lookup(estimate('POST', '/v1/charges/ch_1/capture'));
     expect(e.path).toBe('/v1/charges/ch_1');
     expect(e.read({ amount: 5000, amount_captured: 0, currency: 'usd' })).toEqual({ amount: 5000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/charges/ch_1/capture', 'amount=1200')).read({ amount: 5000, currency: 'usd' })).toEqual({
-      amount: 1200,
-      currency: 'usd',
-    });
+    expect(reserved('/v1/charges/ch_1/capture', { amount: 5000, currency: 'usd' }, 'amount=1200')).toEqual({ amount: 1200, currency: 'usd' });
   });
 
   it('PaymentIntent confirm, capture, increment and customer balance look up the intent', () => {
@@ -113,23 +115,20 @@ describe('stripe cost: the amount lives on an existing object (one lookup)', () 
     const confirm = lookup(estimate('POST', '/v1/payment_intents/pi_1/confirm'));
     expect(confirm.path).toBe('/v1/payment_intents/pi_1');
     expect(confirm.read(pi)).toEqual({ amount: 8000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/payment_intents/pi_1/confirm', 'amount_to_confirm=300')).read(pi)).toEqual({ amount: 300, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/payment_intents/pi_1/capture')).read(pi)).toEqual({ amount: 6000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/payment_intents/pi_1/capture', 'amount_to_capture=2500')).read(pi)).toEqual({ amount: 2500, currency: 'usd' });
+    expect(reserved('/v1/payment_intents/pi_1/confirm', pi, 'amount_to_confirm=300')).toEqual({ amount: 300, currency: 'usd' });
+    expect(reserved('/v1/payment_intents/pi_1/capture', pi)).toEqual({ amount: 6000, currency: 'usd' });
+    expect(reserved('/v1/payment_intents/pi_1/capture', pi, 'amount_to_capture=2500')).toEqual({ amount: 2500, currency: 'usd' });
     // amount is the new total of the hold: only the increase is reserved.
-    expect(lookup(estimate('POST', '/v1/payment_intents/pi_1/increment_authorization', 'amount=9500')).read(pi)).toEqual({ amount: 1500, currency: 'usd' });
+    expect(reserved('/v1/payment_intents/pi_1/increment_authorization', pi, 'amount=9500')).toEqual({ amount: 1500, currency: 'usd' });
     expect(reason(estimate('POST', '/v1/payment_intents/pi_1/increment_authorization'))).toMatch(/new total/);
-    expect(lookup(estimate('POST', '/v1/payment_intents/pi_1/apply_customer_balance')).read(pi)).toEqual({ amount: 7000, currency: 'usd' });
+    expect(reserved('/v1/payment_intents/pi_1/apply_customer_balance', pi)).toEqual({ amount: 7000, currency: 'usd' });
   });
 
   it('transfer reversals and application fee refunds default to what is left', () => {
     const rev = lookup(estimate('POST', '/v1/transfers/tr_1/reversals'));
     expect(rev.path).toBe('/v1/transfers/tr_1');
     expect(rev.read({ amount: 9000, amount_reversed: 1000, currency: 'usd' })).toEqual({ amount: 8000, currency: 'usd' });
-    expect(lookup(estimate('POST', '/v1/transfers/tr_1/reversals', 'amount=50')).read({ amount: 9000, currency: 'usd' })).toEqual({
-      amount: 50,
-      currency: 'usd',
-    });
+    expect(reserved('/v1/transfers/tr_1/reversals', { amount: 9000, currency: 'usd' }, 'amount=50')).toEqual({ amount: 50, currency: 'usd' });
     const fee = lookup(estimate('POST', '/v1/application_fees/fee_1/refunds'));
     expect(fee.path).toBe('/v1/application_fees/fee_1');
     expect(fee.read({ amount: 300, amount_refunded: 100, currency: 'gbp' })).toEqual({ amount: 200, currency: 'gbp' });
