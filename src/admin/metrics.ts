@@ -201,8 +201,15 @@ export class ProxyMetrics {
     }
     perVendor.body.observe(sample.bodyBytes);
     if (sample.upstreamSeconds !== undefined) perVendor.upstream.observe(sample.upstreamSeconds);
-    if (sample.totalSeconds !== undefined) this.#requestSeconds.observe({ vendor, decision: sample.decision }, sample.totalSeconds);
+    if (sample.totalSeconds !== undefined) {
+      const key = `${vendor}\0${sample.decision}`;
+      let seconds = this.#secondsChildren.get(key);
+      if (!seconds) this.#secondsChildren.set(key, (seconds = this.#requestSeconds.labels(vendor, sample.decision)));
+      seconds.observe(sample.totalSeconds);
+    }
   }
+
+  readonly #secondsChildren = new Map<string, { observe(v: number): void }>();
 
   readonly #requestChildren = new Map<string, { inc(): void }>();
   readonly #vendorChildren = new Map<string, { body: { observe(v: number): void }; upstream: { observe(v: number): void } }>();
