@@ -61,7 +61,8 @@ export async function startKeybrake(o: KeybrakeOptions): Promise<KeybrakeProcess
   fs.closeSync(out);
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const ready = await waitForReady(child, stdoutFile, () => stderr);
+  // --workers N: measure once every worker serves, not while the later ones are still starting.
+  const ready = await waitForReady(child, stdoutFile, () => stderr, (o.args ?? []).includes('--workers'));
   return {
     port: ready.listen.port,
     adminPort: ready.admin.port,
@@ -82,15 +83,14 @@ interface ReadyLine {
   admin: { port: number };
 }
 
-/** Polls the stdout file for the "keybrake proxy ready" line. */
-async function waitForReady(child: ChildProcess, stdoutFile: string, stderr: () => string, timeoutMs = 20_000): Promise<ReadyLine> {
+/** Polls the stdout file for the "keybrake proxy ready" line (and with `allWorkers`, the primary's "keybrake workers ready"). */
+async function waitForReady(child: ChildProcess, stdoutFile: string, stderr: () => string, allWorkers: boolean, timeoutMs = 60_000): Promise<ReadyLine> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`keybrake exited with ${child.exitCode} before ready: ${stderr()}`);
-    for (const line of fs.readFileSync(stdoutFile, 'utf8').split('\n')) {
-      if (!line.includes('"keybrake proxy ready"')) continue;
-      return JSON.parse(line) as ReadyLine;
-    }
+    const lines = fs.readFileSync(stdoutFile, 'utf8').split('\n');
+    const ready = lines.find((line) => line.includes('"keybrake proxy ready"'));
+    if (ready && (!allWorkers || lines.some((line) => line.includes('"keybrake workers ready"')))) return JSON.parse(ready) as ReadyLine;
     await new Promise((r) => setTimeout(r, 50));
   }
   await stopChild(child, 'SIGKILL');
