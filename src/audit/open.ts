@@ -3,7 +3,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { LogAuditSink } from './log-sink.ts';
-import { openPostgresSink } from './postgres-sink.ts';
 import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
 import { redactRecord } from './redact.ts';
 import { isPostgresUrl, safeUrl } from './sql-conn.ts';
@@ -27,6 +26,8 @@ export async function openAuditSinks(opts: OpenAuditOptions): Promise<MonitoredA
   if (target === 'sqlite') {
     sinks.push(await openSqliteSink({ file: path.join(opts.stateDir, SQLITE_AUDIT_FILE), log: opts.log }));
   } else if (isPostgresUrl(target)) {
+    // Loaded on demand: pg is not paid for by a proxy that does not use it.
+    const { openPostgresSink } = await import('./postgres-sink.ts');
     sinks.push(await openPostgresSink({ url: target, stateDir: opts.stateDir, log: opts.log }));
     opts.log.info({ target: safeUrl(target) }, 'audit to PostgreSQL');
   } else {

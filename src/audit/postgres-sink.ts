@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import { BatchQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './batch-queue.ts';
 import { PostgresAuditStore, type RejectedRecord } from './pg-store.ts';
 import type { AuditRecord, AuditSink, AuditSinkStats, WatchedAuditSink } from './record.ts';
-import { PG_TYPES, safeUrl } from './sql-conn.ts';
+import { safeUrl } from './sql-conn.ts';
+import { PG_TYPES } from './pg-types.ts';
 import { Spool, appendJsonLines } from './spool.ts';
 
 export const SPOOL_FILE = 'audit-spool.jsonl';

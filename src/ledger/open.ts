@@ -3,7 +3,6 @@
 import type { Ledger } from './ledger.ts';
 import { createMemoryLedger } from './memory.ts';
 import { openSqliteLedger } from './sqlite.ts';
-import { connectRedisLedger } from './redis.ts';
 
 /** How long startup waits for Redis before serving anyway (money-moving calls fail closed meanwhile). */
 const REDIS_STARTUP_WAIT_MS = 2_000;
@@ -12,6 +11,8 @@ export async function openLedger(spec: string | undefined, stateDir: string): Pr
   if (spec === undefined || spec === '' || spec === 'sqlite') return openSqliteLedger(stateDir);
   if (spec === 'memory') return createMemoryLedger();
   if (/^rediss?:\/\//.test(spec)) {
+    // Loaded on demand: ioredis is not paid for by a proxy that does not use it.
+    const { connectRedisLedger } = await import('./redis.ts');
     const ledger = connectRedisLedger(spec);
     await ledger.ready(REDIS_STARTUP_WAIT_MS);
     return ledger;

@@ -1,6 +1,8 @@
 // A proxy starts completely or not at all: every listener and store the
 // configuration asks for, or a non-zero exit naming the flag. Real processes,
 // real sockets.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -8,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgent } from '../helpers/connect-agent.ts';
-import { keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
+import { CLI, keybrakeWith as keybrake } from '../helpers/keybrake-cli.ts';
 import { startFakeVendor, type FakeVendor } from '../helpers/fake-vendor.ts';
 import { stripeHandler } from '../helpers/fake-stripe.ts';
 import { agentKey, startHarness } from '../helpers/proxy-harness.ts';
@@ -76,6 +78,29 @@ describe('a proxy that cannot start everything exits non-zero naming the flag', 
     const r = await keybrake([...base('s5'), '--audit', 'mysql://db', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--audit: cannot open the audit store');
+  });
+});
+
+describe('a proxy loads only the stores it is configured for', () => {
+  it('the default SQLite ledger and audit load neither ioredis nor pg', async () => {
+    const trace = path.join(tmp, 'proxy-loads.txt');
+    const hook = path.resolve(import.meta.dirname, '../cli/fixtures/trace-loads.mjs');
+    const args = ['--import', hook, CLI, ...base('s6'), '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
+    const child = spawn(process.execPath, args, { env: { ...process.env, KEYBRAKE_TRACE_LOADS: trace }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(child, 'exit');
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('"msg":"keybrake proxy ready"')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`proxy exited ${code} before ready: ${out}`)));
+    });
+    child.kill('SIGTERM');
+    await exited;
+    const loaded = fs.readFileSync(trace, 'utf8');
+    expect(loaded).toMatch(/\/src\/ledger\/sqlite\.ts/); // the trace saw the stores it did open
+    expect(loaded).not.toMatch(/node_modules\/(ioredis|pg)\//);
   });
 });
 

@@ -11,7 +11,7 @@ import type { AuditRecord, AuditSink, WatchedAuditSink } from '../../src/audit/r
 import { LogAuditSink } from '../../src/audit/log-sink.ts';
 import { openSqliteSink } from '../../src/audit/sqlite-sink.ts';
 import { openPostgresSink } from '../../src/audit/postgres-sink.ts';
-import { PG_TYPES } from '../../src/audit/sql-conn.ts';
+import { PG_TYPES } from '../../src/audit/pg-types.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { captureLog, record } from './records.ts';
 

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertSql, recordValues } from '../../src/audit/columns.ts';
 import { MIGRATIONS, applyMigrations } from '../../src/audit/migrations.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
-import { PG_TYPES, type SqlConn, pgConn, sqliteConn } from '../../src/audit/sql-conn.ts';
+import { type SqlConn, pgConn, sqliteConn } from '../../src/audit/sql-conn.ts';
+import { PG_TYPES } from '../../src/audit/pg-types.ts';
 import { type TestPostgres, startPostgres } from '../helpers/postgres.ts';
 import { record } from './records.ts';
 

@@ -7,7 +7,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { AuditFanout, openAuditSinks } from '../../src/audit/open.ts';
 import { SPOOL_FILE, type PostgresSinkOptions, openPostgresSink } from '../../src/audit/postgres-sink.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
-import { PG_TYPES } from '../../src/audit/sql-conn.ts';
+import { PG_TYPES } from '../../src/audit/pg-types.ts';
 import { type TestPostgres, startPostgres } from '../helpers/postgres.ts';
 import { captureLog, record } from './records.ts';
 
