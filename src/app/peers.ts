@@ -29,7 +29,21 @@ export type Envelope =
   | { kb: 'policy'; policy: PolicyWire }
   /** worker → primary: every worker's metrics, aggregated. */
   | { kb: 'metrics?'; id: string }
-  | { kb: 'metrics'; id: string; text?: string; error?: string };
+  | { kb: 'metrics'; id: string; text?: string; error?: string }
+  /** worker → primary → every worker → primary → the asking worker: each worker's report, for /status. */
+  | { kb: 'gather?'; id: string }
+  | { kb: 'report?'; id: string }
+  | { kb: 'report'; id: string; report: WorkerReport }
+  | { kb: 'gathered'; id: string; reports: WorkerReport[] };
+
+/** What one worker says about itself in /status: its policy, its kill bit, the calls it served. */
+export interface WorkerReport {
+  worker: number;
+  generation: number;
+  hash: string;
+  killed: boolean;
+  counts: Record<string, number>;
+}
 
 /** The policy the primary sent, compiled here. Throws when the documents do not compile (they did in the primary). */
 export type PolicyCompiler = (wire: PolicyWire) => CompiledPolicy;
@@ -46,6 +60,10 @@ export interface Peers {
   policySource(compile: PolicyCompiler): PolicySource;
   /** The Prometheus text of every worker's metrics, aggregated by the primary. */
   clusterMetrics(timeoutMs?: number): Promise<string>;
+  /** How this worker answers the primary's request for a report. */
+  onReport(report: () => WorkerReport): void;
+  /** Every worker's report (this one's included), by worker number; those that did not answer in time are missing. */
+  gather(timeoutMs?: number): Promise<WorkerReport[]>;
 }
 
 const isEnvelope = (m: unknown): m is Envelope => typeof m === 'object' && m !== null && 'kb' in m;
@@ -60,6 +78,8 @@ export function clusterPeers(): Peers | undefined {
   const workerId = Number(process.env.KEYBRAKE_WORKER_SLOT ?? cluster.worker?.id ?? 0);
   const metricsWaiting = new Map<string, (m: { text?: string; error?: string }) => void>();
   let onPolicy: ((wire: PolicyWire) => void) | undefined;
+  let report: (() => WorkerReport) | undefined;
+  const gatherWaiting = new Map<string, (reports: WorkerReport[]) => void>();
   process.on('message', (m: unknown) => {
     if (!isEnvelope(m)) return;
     if (m.kb === 'ack') pending.get(m.id)?.();
@@ -69,6 +89,8 @@ export function clusterPeers(): Peers | undefined {
     }
     if (m.kb === 'policy') onPolicy?.(m.policy);
     if (m.kb === 'metrics') metricsWaiting.get(m.id)?.(m);
+    if (m.kb === 'report?' && report) send({ kb: 'report', id: m.id, report: report() });
+    if (m.kb === 'gathered') gatherWaiting.get(m.id)?.(m.reports);
   });
   return {
     workerId,
@@ -94,6 +116,20 @@ export function clusterPeers(): Peers | undefined {
           else reject(new Error(m.error ?? 'no metrics'));
         });
         send({ kb: 'metrics?', id });
+      });
+    },
+    onReport: (r) => void (report = r),
+    gather(timeoutMs = 3_000) {
+      const id = `${workerId}:${++seq}`;
+      return new Promise((resolve) => {
+        // The primary answers within its own deadline; this one only guards against a primary gone.
+        const timer = setTimeout(() => (gatherWaiting.delete(id), resolve(report ? [report()] : [])), timeoutMs);
+        gatherWaiting.set(id, (reports) => {
+          clearTimeout(timer);
+          gatherWaiting.delete(id);
+          resolve([...reports].sort((a, b) => a.worker - b.worker));
+        });
+        send({ kb: 'gather?', id });
       });
     },
   };

@@ -191,6 +191,7 @@ async function startGuarded(
     else kill.revive();
     log.warn({ change: m.type }, 'kill switch changed by another worker');
   });
+  peers?.onReport(() => ({ worker: peers.workerId, generation: policy.generation, hash: policy.hash, killed: kill.state().killed, counts: { ...counts } }));
   /** Local first (the sockets here are spending now), then every other worker; answers once they all cut. */
   const everywhere = async <T>(local: () => T, msg: PeerMessage): Promise<T> => {
     const result = local();
@@ -199,7 +200,13 @@ async function startGuarded(
   };
   const admin = createAdminServer({
     ready,
-    status: async () => ({ ...ready(), ...((await buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts })) as object) }),
+    status: async () => {
+      // Under --workers N: the calls every worker served, and each worker's generation and kill bit side by side.
+      const workers = peers ? await peers.gather() : undefined;
+      const served = workers ? sumCounts(workers.map((w) => w.counts)) : counts;
+      const status = (await buildStatus({ policy, kill: kill.state(), ledger, clock: services.clock, counts: served })) as object;
+      return { ...ready(), ...status, ...(workers ? { workers } : {}) };
+    },
     kill: (reason, source, scope) => {
       if (scope) {
         // Only a proxy running that policy obeys a policy-scoped kill.
@@ -285,6 +292,12 @@ async function startGuarded(
       processGuard.uninstall();
     },
   };
+}
+
+function sumCounts(all: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counts of all) for (const [decision, n] of Object.entries(counts)) sum[decision] = (sum[decision] ?? 0) + n;
+  return sum;
 }
 
 /**

@@ -16,10 +16,11 @@ import { AggregatorRegistry } from 'prom-client';
 import type { CompiledPolicy } from '../policy/compiled.ts';
 import type { EgressPolicy } from '../policy/schema.ts';
 import type { PolicySource } from '../policy/source.ts';
-import type { Envelope, PolicyWire } from './peers.ts';
+import type { Envelope, PolicyWire, WorkerReport } from './peers.ts';
 import { underFlag } from './startup.ts';
 
 const RESPAWN_DELAY_MS = 1_000;
+const GATHER_MS = 2_000;
 
 export async function runWorkers(count: number, log: Logger, policySource: PolicySource): Promise<number> {
   const workers = new Set<Worker>();
@@ -38,6 +39,20 @@ export async function runWorkers(count: number, log: Logger, policySource: Polic
       ),
     ),
   );
+  /** /status on one worker: ask every worker for its report, answer with what came back within GATHER_MS. */
+  const gathers = new Map<string, { add(r: WorkerReport): void }>();
+  const gather = (asker: Worker, id: string) => {
+    const reports: WorkerReport[] = [];
+    const asked = [...workers].filter((w) => w.isConnected());
+    const done = () => {
+      clearTimeout(timer);
+      gathers.delete(id);
+      if (asker.isConnected()) asker.send({ kb: 'gathered', id, reports } satisfies Envelope);
+    };
+    const timer = setTimeout(done, GATHER_MS);
+    gathers.set(id, { add: (r) => (reports.push(r), reports.length >= asked.length && done()) });
+    for (const w of asked) w.send({ kb: 'report?', id } satisfies Envelope);
+  };
   const aggregator = new AggregatorRegistry();
   const metrics = (w: Worker, id: string) =>
     aggregator.clusterMetrics().then(
@@ -76,6 +91,8 @@ export async function runWorkers(count: number, log: Logger, policySource: Polic
         } else if (m?.kb === 'peer' || m?.kb === 'ack') route(w, m);
         else if (m?.kb === 'policy?') w.send({ kb: 'policy', policy } satisfies Envelope);
         else if (m?.kb === 'metrics?') void metrics(w, m.id);
+        else if (m?.kb === 'gather?') gather(w, m.id);
+        else if (m?.kb === 'report') gathers.get(m.id)?.add(m.report);
       });
       w.once('exit', (code, signal) => {
         workers.delete(w);

@@ -40,6 +40,11 @@ const sample = (text: string, series: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 };
+interface Status {
+  counts: Record<string, number>;
+  workers: Array<{ worker: number; generation: number; hash: string; killed: boolean; counts: Record<string, number> }>;
+}
+const status = async (): Promise<Status> => (await (await h.admin('/status')).json()) as Status;
 const CHARGES = 'keybrake_requests_total{vendor="stripe",policy="capped-charges",operation="charges.create",decision=';
 
 beforeAll(async () => {
@@ -82,6 +87,14 @@ describe('keybrake proxy --workers 2', () => {
       expect(sample(text, 'keybrake_policy_generation')).toBe(1);
       expect(sample(text, 'keybrake_killed{reason="api"}')).toBe(0);
     }
+    // /status: the calls of both workers, and each worker's policy and kill bit side by side.
+    const s = await status();
+    expect(s.counts).toMatchObject({ allowed: 12, denied: 188 });
+    expect(s.workers.map((w) => [w.worker, w.generation, w.killed])).toEqual([
+      [1, 1, false],
+      [2, 1, false],
+    ]);
+    expect(s.workers.every((w) => (w.counts.allowed ?? 0) + (w.counts.denied ?? 0) > 0)).toBe(true);
   });
 
   it('a policy edit is read by the primary and reaches both workers under the same generation', async () => {
@@ -92,6 +105,9 @@ describe('keybrake proxy --workers 2', () => {
     expect(h.lines.filter((l) => l.msg === 'policy reloaded; sent to every worker' && l.generation === 2)).toHaveLength(1);
     expect(new Set(reloaded().map((l) => l.hash)).size).toBe(1);
     for (let i = 0; i < 4; i++) expect(sample(await scrape(), 'keybrake_policy_generation')).toBe(2);
+    const s = await status();
+    expect(s.workers.map((w) => w.generation)).toEqual([2, 2]);
+    expect(new Set(s.workers.map((w) => w.hash)).size).toBe(1);
   });
 
   it('a kill on the admin port closes the open connections of both workers and refuses new calls', async () => {
@@ -109,6 +125,7 @@ describe('keybrake proxy --workers 2', () => {
     expect(res.status).toBe(200);
     await Promise.all(conns.map((c) => c.closed)); // every connection, on either worker (the test timeout bounds it)
     expect(conns.every((c) => c.socket.destroyed)).toBe(true);
+    expect((await status()).workers.map((w) => w.killed)).toEqual([true, true]);
 
     // New connections land on both workers again; each worker refuses as killed.
     for (let i = 0; i < 4; i++) {
