@@ -150,8 +150,13 @@ class SinkHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#sink.end();
-    this.#resolve();
+    // undici has marked the request complete: a throw here would reach no onResponseError, so settle the promise either way.
+    try {
+      this.#sink.end();
+      this.#resolve();
+    } catch (err) {
+      this.#reject(err as Error);
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
