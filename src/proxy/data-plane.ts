@@ -23,6 +23,7 @@ import { guard } from '../limits/process-guard.ts';
 import { BatchedCloser } from './batched-closer.ts';
 import type { ConnectionLimits } from '../limits/connection-limits.ts';
 import type { LimitCounters } from '../limits/counters.ts';
+import { lingerOnClose } from './linger.ts';
 
 export interface DataPlaneOptions {
   minter: LeafMinter;
@@ -333,6 +334,7 @@ export class DataPlane {
         dryrunDenials: [],
       };
       if (!read.ok || this.#draining) res.shouldKeepAlive = false;
+      if (!read.ok) lingerOnClose(req.socket); // the client may still be writing the body we refused
       const call = handleCall(ctx, this.#opts.services, res, read.ok ? undefined : read.refusal);
       this.#inflight.set(ctx, call);
       await call;

@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { useStripeProxy } from '../helpers/stripe-fixture.ts';
 import { stripePolicy } from '../e2e/policies.ts';
 import { connectAgent } from '../helpers/connect-agent.ts';
+import { rawTls } from '../helpers/raw-tls.ts';
 
 const fx = useStripeProxy((sha) => stripePolicy(sha), { args: ['--max-body', '1000'] });
 
@@ -48,3 +49,19 @@ for (const framing of ['content-length', 'chunked'] as const) {
     expect(fx.fake.received.length).toBe(before);
   });
 }
+
+it('a client that writes its whole over-limit body before it reads anything still reads the 413: no reset meets its writes', async () => {
+  const before = fx.fake.received.length;
+  const c = await rawTls(fx.h.port, fx.h.caPem);
+  c.socket.pause(); // reads nothing until the body is written, as a blocking client would
+  const size = 2_000_000;
+  const head = `POST /v1/refunds HTTP/1.1\r\nhost: api.stripe.com\r\nauthorization: Bearer ${fx.key}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: ${size}\r\n\r\n`;
+  const write = (data: string) => new Promise<Error | undefined>((resolve) => c.socket.write(data, (err) => resolve(err ?? undefined)));
+  let failed = await write(head);
+  for (let sent = 0; sent < size && !failed; sent += 50_000) failed = await write('a'.repeat(50_000));
+  expect(failed?.message).toBeUndefined();
+  c.socket.resume();
+  const text = await c.waitFor('keybrake_body_too_large');
+  expect(text).toMatch(/^HTTP\/1\.1 413 /);
+  expect(fx.fake.received.length).toBe(before);
+});
